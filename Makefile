@@ -1,0 +1,38 @@
+# The course's two commands: `make lab` (study) and `make test` (check everything).
+# Both create .venv if missing and reinstall only when pyproject.toml changed.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8888
+PYTEST_ARGS ?=
+
+.PHONY: lab test release clean-venv help
+
+help:
+	@echo "make lab      start JupyterLab on the course (creates .venv on first run)"
+	@echo "make test     run the whole test suite"
+	@echo "make release  regenerate assignments/ from solutions/ (nbgrader generate_assignment)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "Python >= 3.10 is needed; set PYTHON=/path/to/python3.x"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+lab: $(VENV)/.installed
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) index.ipynb
+
+test: $(VENV)/.installed-test
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+release: $(VENV)/.installed
+	$(BIN)/nbgrader generate_assignment --all --force --CourseDirectory.root="$(CURDIR)"

@@ -1,0 +1,74 @@
+"""Shared input checks for the reference implementations.
+
+Every message has the form "`arg` must <rule>; got <actual>. <how to fix>." so that
+errors read the same across the course and tests can match them.
+"""
+
+import numbers
+
+import numpy as np
+
+
+def _message(name, rule, got, fix=""):
+    text = f"`{name}` must {rule}; got {got}."
+    return f"{text} {fix}" if fix else text
+
+
+def require_int(name, value, *, minimum=None, fix=""):
+    """Return ``value`` as an ``int``; raise if it is not an integer >= ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        rule = "be an integer" if minimum is None else f"be an integer >= {minimum}"
+        raise TypeError(_message(name, rule, f"{type(value).__name__} {value!r}",
+                                 fix or "Pass a whole number such as 3."))
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(_message(name, f"be an integer >= {minimum}", value, fix))
+    return value
+
+
+def require_number(name, value, *, fix=""):
+    """Return ``value`` as a ``float``; raise TypeError if it is not a real number."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(_message(name, "be a real number", f"{type(value).__name__} {value!r}",
+                                 fix or "Pass a number such as 0.0 or 1.0."))
+    return float(value)
+
+
+def require_choice(name, value, choices):
+    """Raise ValueError unless ``value`` is one of ``choices`` (listed in the message)."""
+    if value not in choices:
+        valid = ", ".join(repr(c) for c in choices)
+        raise ValueError(_message(name, f"be one of {valid}", repr(value), "Pick one of the listed values."))
+    return value
+
+
+def require_array(name, x, *, ndim, shape_text, fix=""):
+    """Return ``x`` as a real-valued ndarray with ``ndim`` dimensions.
+
+    ``shape_text`` names the expected layout, e.g. ``"(H, W)"``.
+    """
+    if isinstance(x, np.ndarray):
+        arr = x
+    else:
+        try:
+            arr = np.asarray(x)
+        except Exception:  # ragged lists and the like
+            arr = None
+        if arr is None or arr.dtype == object:
+            raise TypeError(_message(name, f"be a numeric array of shape {shape_text}",
+                                     type(x).__name__, "Pass a numpy array, e.g. np.asarray(...)."))
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(_message(name, f"be a real-valued array of shape {shape_text}",
+                                 f"dtype {arr.dtype}", "Convert it with .astype(float)."))
+    if arr.ndim != ndim:
+        raise ValueError(_message(name, f"be a {ndim}-D array of shape {shape_text}",
+                                  f"shape {arr.shape}", fix))
+    if arr.size == 0:
+        raise ValueError(_message(name, f"be a non-empty array of shape {shape_text}",
+                                  f"shape {arr.shape}", "Every dimension must be at least 1."))
+    return arr
+
+
+def as_float(x):
+    """Return ``x`` as a floating array, keeping float32/float64 and promoting integers."""
+    return x if x.dtype.kind == "f" else x.astype(np.float64)

@@ -1,0 +1,348 @@
+"""Checks for module 01_pixels_and_filters.
+
+Introduced in notebooks/01_pixels_and_filters.ipynb.  Each ``check_<function>`` takes the
+student's function, runs named cases against :mod:`cnncourse.filters`, names known
+mistakes in its hints, and prints one line when everything passes.  ``hidden=True`` adds
+random cases drawn from ``CNNCOURSE_GRADING_SEED``.
+"""
+
+import numpy as np
+
+from .. import filters as ref
+from ._core import Case, Mistake, _Mismatch, hidden_rng, run_check
+
+# ------------------------------------------------------------------ inputs
+
+
+def _image(h, w, seed=0, dtype=np.float64):
+    """A deterministic image with distinct values (so flips and transposes show)."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 10, size=(h, w)).astype(dtype)
+
+
+def _kernel(kh, kw, seed=1, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    k = rng.integers(-3, 4, size=(kh, kw)).astype(dtype)
+    k.flat[0] = 5  # never symmetric: a flipped kernel gives different numbers
+    return k
+
+
+# ------------------------------------------------------------------ conv_output_size
+
+def _out_size(formula):
+    def variant(n, kernel_size, stride=1, padding=0):
+        return formula(n, kernel_size, stride, padding)
+    return variant
+
+
+CONV_OUTPUT_SIZE_MISTAKES = [
+    Mistake("stride ignored", _out_size(lambda n, k, s, p: n + 2 * p - k + 1),
+            "divide the number of free positions by the stride: (n + 2*padding - kernel_size) // stride + 1."),
+    Mistake("forgot the +1", _out_size(lambda n, k, s, p: (n + 2 * p - k) // s),
+            "the window's first position counts too: add 1 after dividing by the stride."),
+    Mistake("padding only on one side", _out_size(lambda n, k, s, p: (n + p - k) // s + 1),
+            "padding is added on *each* side, so the padded length is n + 2*padding."),
+    Mistake("padding ignored", _out_size(lambda n, k, s, p: (n - k) // s + 1),
+            "include the padding: the window slides over n + 2*padding pixels."),
+    Mistake("rounded up", _out_size(lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1),
+            "a window that would stick out past the edge is dropped: round down with //."),
+    Mistake("+1 added before dividing", _out_size(lambda n, k, s, p: (n + 2 * p - k + 1) // s),
+            "divide first, then add 1: (n + 2*padding - kernel_size) // stride + 1."),
+]
+
+
+def check_conv_output_size(conv_output_size, hidden=False):
+    """Check ``conv_output_size(n, kernel_size, stride=1, padding=0) -> int``."""
+    c = lambda name, *args, **kw: Case(name, args, kw)  # noqa: E731
+    cases = [
+        c("n=6, kernel 3", 6, 3),
+        c("kernel as large as the input (n=5, kernel 5)", 5, 5),
+        c("padding 1 keeps the size (n=7, kernel 3)", 7, 3, padding=1),
+        c("stride 2 (n=7, kernel 3)", 7, 3, stride=2),
+        c("stride 3 (n=10, kernel 3)", 10, 3, stride=3),
+        c("stride 2 with a leftover pixel (n=8, kernel 3)", 8, 3, stride=2),
+        c("padding 2 and stride 2 (n=28, kernel 5)", 28, 5, stride=2, padding=2),
+        c("kernel fits only thanks to padding (n=3, kernel 5, padding 1)", 3, 5, padding=1),
+        Case("kernel larger than the input raises ValueError (n=3, kernel 5)", (3, 5), raises=ValueError,
+             hint="when kernel_size > n + 2*padding no window fits: raise ValueError with a message."),
+        Case("stride 0 raises ValueError", (6, 3), {"stride": 0}, raises=ValueError,
+             hint="a stride must be at least 1: raise ValueError with a message."),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(20):
+            n, k = int(rng.integers(1, 40)), int(rng.integers(1, 8))
+            s, p = int(rng.integers(1, 5)), int(rng.integers(0, 4))
+            raises = ValueError if k > n + 2 * p else None
+            cases.append(Case(f"hidden #{i + 1} (n={n}, kernel {k}, stride {s}, padding {p})",
+                              (n, k), {"stride": s, "padding": p}, raises=raises, hidden=True))
+    run_check(conv_output_size, reference=ref.conv_output_size, cases=cases,
+              mistakes=CONV_OUTPUT_SIZE_MISTAKES)
+
+
+# ------------------------------------------------------------------ pad2d
+
+def _np_pad(image, padding, np_mode, value=0.0, sides=None):
+    sides = sides or ((padding, padding), (padding, padding))
+    if np_mode == "constant":
+        return np.pad(image, sides, mode="constant", constant_values=value)
+    return np.pad(image, sides, mode=np_mode)
+
+
+_NP_MODE = {"zeros": "constant", "constant": "constant", "reflect": "reflect", "replicate": "edge"}
+
+
+def _pad_variant(transform):
+    def variant(image, padding, mode="zeros", value=0.0):
+        return transform(np.asarray(image, dtype=float), padding, mode, value)
+    return variant
+
+
+PAD2D_MISTAKES = [
+    Mistake("padding only on one side",
+            _pad_variant(lambda x, p, m, v: _np_pad(x, p, _NP_MODE[m], v, sides=((p, 0), (p, 0)))),
+            "pad every side: top and bottom, left and right, each by `padding` pixels."),
+    Mistake("padding only on one side",
+            _pad_variant(lambda x, p, m, v: _np_pad(x, p, _NP_MODE[m], v, sides=((0, p), (0, p)))),
+            "pad every side: top and bottom, left and right, each by `padding` pixels."),
+    Mistake("reflect vs replicate confused",
+            _pad_variant(lambda x, p, m, v: _np_pad(x, p, {"reflect": "edge", "replicate": "reflect"}.get(
+                m, _NP_MODE[m]), v)),
+            "'replicate' repeats the edge pixel (1 1 | 1 2 3 | 3 3); 'reflect' mirrors around it without "
+            "repeating it (3 2 | 1 2 3 | 2 1)."),
+    Mistake("reflect repeats the edge pixel",
+            _pad_variant(lambda x, p, m, v: _np_pad(x, p, "symmetric" if m == "reflect" else _NP_MODE[m], v)),
+            "that is numpy's 'symmetric' (2 1 | 1 2 3 | 3 2); 'reflect' mirrors around the edge pixel "
+            "without repeating it (3 2 | 1 2 3 | 2 1)."),
+    Mistake("value ignored", _pad_variant(lambda x, p, m, v: _np_pad(x, p, _NP_MODE[m], 0.0)),
+            "mode='constant' fills the border with `value`, not with zeros."),
+    Mistake("mode ignored", _pad_variant(lambda x, p, m, v: _np_pad(x, p, "constant", v)),
+            "look at `mode`: 'reflect' and 'replicate' copy pixels from the image instead of a constant."),
+    Mistake("H/W swapped", _pad_variant(lambda x, p, m, v: _np_pad(x, p, _NP_MODE[m], v).T),
+            "rows (height H) are the first axis and columns (width W) the second: the output is "
+            "(H + 2*padding, W + 2*padding)."),
+    Mistake("padded twice as much", _pad_variant(lambda x, p, m, v: _np_pad(x, 2 * p, _NP_MODE[m], v)),
+            "`padding` is already per side: add `padding` pixels to each side, not 2*padding."),
+]
+
+
+def check_pad2d(pad2d, hidden=False):
+    """Check ``pad2d(image, padding, mode="zeros", value=0.0)``."""
+    cases = [
+        Case("zeros, padding 1, 2x3 image", (_image(2, 3), 1)),
+        Case("zeros, padding 2, 3x4 image", (_image(3, 4), 2), {"mode": "zeros"}),
+        Case("constant ones, padding 1, 3x2 image", (_image(3, 2), 1), {"mode": "constant", "value": 1.0}),
+        Case("replicate, padding 2, 3x5 image", (_image(3, 5), 2), {"mode": "replicate"}),
+        Case("reflect, padding 1, 4x3 image", (_image(4, 3), 1), {"mode": "reflect"}),
+        Case("reflect, padding 2, 4x5 image", (_image(4, 5), 2), {"mode": "reflect"}),
+        Case("padding 0 gives the image back", (_image(3, 4), 0), {"mode": "reflect"}),
+        Case("float32 image, replicate, padding 3", (_image(2, 4, dtype=np.float32), 3), {"mode": "replicate"}),
+        Case("unknown mode raises ValueError", (_image(3, 3), 1), {"mode": "mirror"}, raises=ValueError,
+             hint="accept only 'zeros', 'constant', 'reflect' and 'replicate'; raise ValueError otherwise."),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(12):
+            h, w = (int(x) for x in rng.integers(2, 9, size=2))
+            mode = str(rng.choice(["zeros", "constant", "reflect", "replicate"]))
+            p = int(rng.integers(0, min(h, w) if mode == "reflect" else 5))
+            dtype = np.float32 if rng.random() < 0.5 else np.float64
+            kwargs = {"mode": mode, **({"value": float(rng.integers(-3, 4))} if mode == "constant" else {})}
+            cases.append(Case(f"hidden #{i + 1} ({h}x{w} {np.dtype(dtype).name}, {mode}, padding {p})",
+                              (rng.normal(size=(h, w)).astype(dtype), p), kwargs, hidden=True))
+    run_check(pad2d, reference=ref.pad2d, cases=cases, mistakes=PAD2D_MISTAKES)
+
+
+# ------------------------------------------------------------------ correlate2d
+
+def _corr(image, kernel, stride=1, padding=0, mode="zeros"):
+    """Trusted helper for the variants (plain numpy; independent of the student's code)."""
+    image = np.asarray(image, dtype=float)
+    kernel = np.asarray(kernel, dtype=float)
+    padded = _np_pad(image, padding, _NP_MODE[mode])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, kernel.shape)[::stride, ::stride]
+    return np.einsum("ijkl,kl->ij", windows, kernel)
+
+
+def _corr_variant(transform):
+    def variant(image, kernel, stride=1, padding=0, mode="zeros"):
+        return transform(np.asarray(image, dtype=float), np.asarray(kernel, dtype=float), stride, padding, mode)
+    return variant
+
+
+CORRELATE2D_MISTAKES = [
+    Mistake("stride ignored", _corr_variant(lambda x, k, s, p, m: _corr(x, k, 1, p, m)),
+            "move the window `stride` pixels at a time: out[i, j] uses the window starting at "
+            "(i*stride, j*stride), and OH = (H + 2*padding - KH) // stride + 1."),
+    Mistake("kernel flipped (true convolution)", _corr_variant(lambda x, k, s, p, m: _corr(x, k[::-1, ::-1], s, p, m)),
+            "a convolution layer computes cross-correlation: multiply window[a, b] by kernel[a, b], without "
+            "flipping the kernel."),
+    Mistake("H/W swapped", _corr_variant(lambda x, k, s, p, m: _corr(x, k, s, p, m).T),
+            "the output has OH rows (from H and KH) and OW columns (from W and KW): out[i, j] with i over rows."),
+    Mistake("kernel rows and columns swapped", _corr_variant(lambda x, k, s, p, m: _corr(x, k.T, s, p, m)),
+            "kernel[a, b] multiplies the pixel a rows down and b columns right of the window's corner."),
+    Mistake("wrong output size", _corr_variant(lambda x, k, s, p, m: _corr(x, k, s, p, m)[:-1, :-1]),
+            "use OH = (H + 2*padding - KH) // stride + 1 (and the same for OW): the last window position counts."),
+    Mistake("padding ignored", _corr_variant(lambda x, k, s, p, m: _corr(x, k, s, 0, m)),
+            "pad the image first (your pad2d), then slide the kernel over the padded image."),
+    Mistake("padding only on one side",
+            _corr_variant(lambda x, k, s, p, m: _corr(_np_pad(x, p, _NP_MODE[m], sides=((p, 0), (p, 0))), k, s, 0)),
+            "pad every side by `padding` pixels; the padded image is (H + 2*padding, W + 2*padding)."),
+    Mistake("padding mode ignored", _corr_variant(lambda x, k, s, p, m: _corr(x, k, s, p, "zeros")),
+            "pass `mode` on to the padding: 'reflect' and 'replicate' pad with image pixels, not zeros."),
+    Mistake("reflect vs replicate confused",
+            _corr_variant(lambda x, k, s, p, m: _corr(x, k, s, p, {"reflect": "replicate", "replicate": "reflect"}.get(
+                m, m))),
+            "'replicate' repeats the edge pixel; 'reflect' mirrors around it without repeating it."),
+]
+
+
+def check_correlate2d(correlate2d, hidden=False):
+    """Check ``correlate2d(image, kernel, stride=1, padding=0, mode="zeros")``."""
+    cases = [
+        Case("2x2 ones kernel on a 3x3 image", (_image(3, 3), np.ones((2, 2)))),
+        Case("asymmetric 2x2 kernel on a 4x4 image", (_image(4, 4), np.array([[1.0, 2.0], [3.0, 4.0]]))),
+        Case("3x3 kernel on a non-square 5x7 image", (_image(5, 7), _kernel(3, 3))),
+        Case("non-square 2x3 kernel on a 6x5 image", (_image(6, 5), _kernel(2, 3))),
+        Case("stride 2", (_image(7, 7), _kernel(3, 3)), {"stride": 2}),
+        Case("stride 3 on a 10x8 image", (_image(10, 8), _kernel(3, 2)), {"stride": 3}),
+        Case("zero padding 1 keeps the size", (_image(4, 6), _kernel(3, 3)), {"padding": 1}),
+        Case("zero padding 2", (_image(5, 4), _kernel(2, 3)), {"padding": 2}),
+        Case("padding 2 and stride 2", (_image(6, 5), _kernel(3, 3)), {"stride": 2, "padding": 2}),
+        Case("reflect padding 2", (_image(5, 6), _kernel(3, 3)), {"padding": 2, "mode": "reflect"}),
+        Case("replicate padding 1", (_image(4, 5), _kernel(3, 3)), {"padding": 1, "mode": "replicate"}),
+        Case("float32 inputs", (_image(6, 6, dtype=np.float32), _kernel(3, 3, dtype=np.float32)), {"padding": 1}),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(14):
+            h, w = (int(x) for x in rng.integers(4, 17, size=2))
+            kh, kw = (int(x) for x in rng.integers(1, 6, size=2))
+            s = int(rng.integers(1, 4))
+            mode = str(rng.choice(["zeros", "reflect", "replicate"]))
+            p = int(rng.integers(0, 3))
+            if kh > h + 2 * p or kw > w + 2 * p:
+                p = max(kh, kw)  # keep the case valid
+            if mode == "reflect":
+                p = min(p, min(h, w) - 1)
+                if kh > h + 2 * p or kw > w + 2 * p:
+                    mode = "zeros"
+            dtype = np.float32 if rng.random() < 0.5 else np.float64
+            image, kernel = rng.normal(size=(h, w)).astype(dtype), rng.normal(size=(kh, kw)).astype(dtype)
+            cases.append(Case(f"hidden #{i + 1} ({h}x{w} image, {kh}x{kw} kernel, stride {s}, padding {p}, {mode})",
+                              (image, kernel), {"stride": s, "padding": p, "mode": mode}, hidden=True))
+    run_check(correlate2d, reference=ref.correlate2d, cases=cases, mistakes=CORRELATE2D_MISTAKES)
+
+
+# ------------------------------------------------------------------ mean_kernel
+
+def _mean_variant(transform):
+    def variant(size):
+        kh, kw = size if isinstance(size, tuple) else (size, size)
+        return transform(kh, kw)
+    return variant
+
+
+MEAN_KERNEL_MISTAKES = [
+    Mistake("unnormalized mean kernel", _mean_variant(lambda kh, kw: np.ones((kh, kw))),
+            "divide by the number of entries, KH*KW, so the kernel sums to 1 and flat regions keep their brightness."),
+    Mistake("divided by the side, not the area", _mean_variant(lambda kh, kw: np.ones((kh, kw)) / kh),
+            "a KHxKW window has KH*KW pixels: divide by KH*KW."),
+    Mistake("divided by KH + KW", _mean_variant(lambda kh, kw: np.ones((kh, kw)) / (kh + kw)),
+            "a KHxKW window has KH*KW pixels: divide by KH*KW, not KH + KW."),
+    Mistake("integer division", _mean_variant(lambda kh, kw: np.ones((kh, kw)) // (kh * kw)),
+            "use / (true division); // rounds 1/9 down to 0."),
+    Mistake("H/W swapped", _mean_variant(lambda kh, kw: np.full((kw, kh), 1 / (kh * kw))),
+            "size=(KH, KW) means KH rows and KW columns."),
+    Mistake("a 1-D kernel", _mean_variant(lambda kh, kw: np.full(kh * kw, 1 / (kh * kw))),
+            "the kernel is 2-D, shape (KH, KW); use np.full((KH, KW), ...) or np.ones((KH, KW))."),
+]
+
+
+def check_mean_kernel(mean_kernel, hidden=False):
+    """Check ``mean_kernel(size)`` for ``size`` an int or a pair (KH, KW)."""
+    cases = [
+        Case("size 1", (1,)),
+        Case("size 2", (2,)),
+        Case("size 3", (3,)),
+        Case("size 5", (5,)),
+        Case("non-square (3, 5)", ((3, 5),)),
+        Case("non-square (1, 4)", ((1, 4),)),
+        Case("size 0 raises ValueError", (0,), raises=ValueError,
+             hint="a kernel needs at least one entry: raise ValueError for a size below 1."),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(6):
+            kh, kw = (int(x) for x in rng.integers(1, 12, size=2))
+            size = kh if i % 2 == 0 else (kh, kw)
+            cases.append(Case(f"hidden #{i + 1} (size {size})", (size,), hidden=True))
+    run_check(mean_kernel, reference=ref.mean_kernel, cases=cases, mistakes=MEAN_KERNEL_MISTAKES)
+
+
+# ------------------------------------------------------------------ sobel_kernels
+
+def _pair(out):
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        got = f"{type(out).__name__} of length {len(out)}" if isinstance(out, (tuple, list)) else type(out).__name__
+        raise _Mismatch("type", f"expected a tuple (kx, ky) of two arrays, got {got}.",
+                        "end with `return kx, ky`.")
+    kx, ky = (np.asarray(k) for k in out)
+    for name, k in (("kx", kx), ("ky", ky)):
+        if k.shape != (3, 3) or k.dtype.kind not in "biuf":
+            raise _Mismatch("shape", f"expected {name} to be a 3x3 numeric array, got shape {k.shape} "
+                                     f"and dtype {k.dtype}.", "each Sobel kernel is a 3x3 array.")
+    return kx.astype(float), ky.astype(float)
+
+
+def _step(vertical):
+    """A 5x6 (or 6x5) image, dark on the left (top) and bright on the right (bottom)."""
+    image = np.zeros((5, 6))
+    image[:, 3:] = 1.0
+    return image if vertical else image.T.copy()
+
+
+def _response(image, k):
+    return _corr(image, k)
+
+
+def _sobel_variant(transform):
+    def variant():
+        kx = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+        return transform(kx, kx.T.copy())
+    return variant
+
+
+SOBEL_MISTAKES = [
+    Mistake("kx and ky swapped", _sobel_variant(lambda kx, ky: (ky, kx)),
+            "kx measures change along x (left to right), so it lights up on *vertical* edges; ky on horizontal ones."),
+    Mistake("sign flipped", _sobel_variant(lambda kx, ky: (-kx, -ky)),
+            "put the negative weights on the left (kx) and top (ky) so a dark-to-bright step gives a positive "
+            "response; flipping the kernel for a true convolution also flips the sign."),
+    Mistake("kx sign flipped", _sobel_variant(lambda kx, ky: (-kx, ky)),
+            "kx = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]: negative on the left, positive on the right."),
+    Mistake("ky sign flipped", _sobel_variant(lambda kx, ky: (kx, -ky)),
+            "ky = kx.T = [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]: negative on top, positive at the bottom."),
+    Mistake("Prewitt instead of Sobel", _sobel_variant(lambda kx, ky: (kx * [[1], [0.5], [1]], ky * [1, 0.5, 1])),
+            "Sobel weights the centre row (kx) or column (ky) by 2: [-1, 0, 1], [-2, 0, 2], [-1, 0, 1]."),
+]
+
+
+def check_sobel_kernels(sobel_kernels, hidden=False):
+    """Check ``sobel_kernels() -> (kx, ky)``."""
+    def case(name, project):
+        return Case(name, project=project, dtype_rule=None, item_names=("kx", "ky"))
+
+    cases = [
+        case("returns a pair of 3x3 arrays", lambda out: tuple(np.zeros((3, 3)) + 0 * k for k in _pair(out))),
+        case("each kernel sums to 0 (flat regions give 0)", lambda out: np.array([k.sum() for k in _pair(out)])),
+        case("kx on a dark-to-bright vertical edge", lambda out: _response(_step(True), _pair(out)[0])),
+        case("ky on a dark-to-bright horizontal edge", lambda out: _response(_step(False), _pair(out)[1])),
+        case("kx values", lambda out: _pair(out)[0]),
+        case("ky values", lambda out: _pair(out)[1]),
+    ]
+    if hidden:
+        image = hidden_rng().normal(size=(9, 11))
+        cases.append(Case("hidden: both kernels on a random image", project=lambda out: tuple(
+            _response(image, k) for k in _pair(out)), dtype_rule=None, item_names=("kx", "ky"), hidden=True))
+    run_check(sobel_kernels, reference=ref.sobel_kernels, cases=cases, mistakes=SOBEL_MISTAKES)

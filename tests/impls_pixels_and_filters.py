@@ -1,0 +1,300 @@
+"""Student-style implementations for module 01: correct ones (loop and vectorized) and buggy ones.
+
+The checks must accept every function in CORRECT and reject every one in BUGGY with the
+named hint.  The buggy ones are written the way students write them, not derived from
+the checks' own variants.
+"""
+
+import numpy as np
+
+# ----------------------------------------------------------------- conv_output_size
+
+
+def size_ok(n, kernel_size, stride=1, padding=0):
+    if stride < 1 or kernel_size > n + 2 * padding:
+        raise ValueError("impossible configuration")
+    return (n + 2 * padding - kernel_size) // stride + 1
+
+
+def size_ok_numpy(n, kernel_size, stride=1, padding=0):
+    if stride <= 0 or padding < 0 or n + 2 * padding < kernel_size:
+        raise ValueError("bad")
+    return np.int64(np.floor((n + 2 * padding - kernel_size) / stride) + 1)
+
+
+def size_no_stride(n, kernel_size, stride=1, padding=0):
+    if stride < 1 or kernel_size > n + 2 * padding:
+        raise ValueError
+    return n + 2 * padding - kernel_size + 1
+
+
+def size_no_plus_one(n, kernel_size, stride=1, padding=0):
+    if stride < 1 or kernel_size > n + 2 * padding:
+        raise ValueError
+    return (n + 2 * padding - kernel_size) // stride
+
+
+def size_one_side(n, kernel_size, stride=1, padding=0):
+    if stride < 1 or kernel_size > n + 2 * padding:
+        raise ValueError
+    return (n + padding - kernel_size) // stride + 1
+
+
+def size_true_division(n, kernel_size, stride=1, padding=0):
+    if stride < 1 or kernel_size > n + 2 * padding:
+        raise ValueError
+    return (n + 2 * padding - kernel_size) / stride + 1
+
+
+def size_ceil(n, kernel_size, stride=1, padding=0):
+    if stride < 1 or kernel_size > n + 2 * padding:
+        raise ValueError
+    return int(np.ceil((n + 2 * padding - kernel_size) / stride)) + 1
+
+
+def size_no_error(n, kernel_size, stride=1, padding=0):
+    return (n + 2 * padding - kernel_size) // max(stride, 1) + 1
+
+
+# ----------------------------------------------------------------- pad2d
+
+
+def pad_loop(image, padding, mode="zeros", value=0.0):
+    if mode not in ("zeros", "constant", "reflect", "replicate"):
+        raise ValueError(mode)
+    h, w = image.shape
+    out = np.zeros((h + 2 * padding, w + 2 * padding))
+    for i in range(h + 2 * padding):
+        for j in range(w + 2 * padding):
+            r, c = i - padding, j - padding
+            if 0 <= r < h and 0 <= c < w:
+                out[i, j] = image[r, c]
+            elif mode == "constant":
+                out[i, j] = value
+            elif mode == "replicate":
+                out[i, j] = image[min(max(r, 0), h - 1), min(max(c, 0), w - 1)]
+            elif mode == "reflect":
+                rr = -r if r < 0 else (2 * (h - 1) - r if r >= h else r)
+                cc = -c if c < 0 else (2 * (w - 1) - c if c >= w else c)
+                out[i, j] = image[rr, cc]
+    return out
+
+
+def pad_numpy(image, padding, mode="zeros", value=0.0):
+    np_mode = {"zeros": "constant", "constant": "constant", "reflect": "reflect", "replicate": "edge"}
+    if mode not in np_mode:
+        raise ValueError(f"unknown mode {mode}")
+    if np_mode[mode] == "constant":
+        return np.pad(image, padding, constant_values=value if mode == "constant" else 0)
+    return np.pad(image, padding, mode=np_mode[mode])
+
+
+def pad_one_side(image, padding, mode="zeros", value=0.0):
+    out = pad_numpy(image, padding, mode, value)
+    return out[padding:, padding:] if padding else out  # forgot the bottom and right
+
+
+def pad_swapped_modes(image, padding, mode="zeros", value=0.0):
+    swap = {"reflect": "replicate", "replicate": "reflect"}
+    return pad_numpy(image, padding, swap.get(mode, mode), value)
+
+
+def pad_symmetric(image, padding, mode="zeros", value=0.0):
+    if mode == "reflect":
+        return np.pad(image, padding, mode="symmetric")
+    return pad_numpy(image, padding, mode, value)
+
+
+def pad_ignores_value(image, padding, mode="zeros", value=0.0):
+    return pad_numpy(image, padding, "zeros" if mode == "constant" else mode)
+
+
+def pad_transposed(image, padding, mode="zeros", value=0.0):
+    h, w = image.shape
+    out = np.zeros((w + 2 * padding, h + 2 * padding))
+    out[padding:padding + w, padding:padding + h] = image.T  # mixed up rows and columns
+    return out if mode in ("zeros",) else pad_numpy(image, padding, mode, value).T
+
+
+def pad_clobbers_input(image, padding, mode="zeros", value=0.0):
+    out = pad_numpy(image, padding, mode, value)
+    image[:] = 0.0  # "frees" the input by zeroing the caller's array
+    return out
+
+
+# ----------------------------------------------------------------- correlate2d
+
+
+def corr_loop(image, kernel, stride=1, padding=0, mode="zeros"):
+    padded = pad_loop(image, padding, mode)
+    kh, kw = kernel.shape
+    oh = (padded.shape[0] - kh) // stride + 1
+    ow = (padded.shape[1] - kw) // stride + 1
+    out = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            total = 0.0
+            for a in range(kh):
+                for b in range(kw):
+                    total += padded[i * stride + a, j * stride + b] * kernel[a, b]
+            out[i, j] = total
+    return out
+
+
+def corr_vectorized(image, kernel, stride=1, padding=0, mode="zeros"):
+    padded = pad_numpy(image, padding, mode)
+    kh, kw = kernel.shape
+    oh = (padded.shape[0] - kh) // stride + 1
+    ow = (padded.shape[1] - kw) // stride + 1
+    out = np.zeros((oh, ow), dtype=np.result_type(image, kernel))
+    for a in range(kh):  # loop over kernel taps, vectorized over positions
+        for b in range(kw):
+            out += kernel[a, b] * padded[a:a + stride * (oh - 1) + 1:stride, b:b + stride * (ow - 1) + 1:stride]
+    return out
+
+
+def corr_no_stride(image, kernel, stride=1, padding=0, mode="zeros"):
+    return corr_loop(image, kernel, 1, padding, mode)
+
+
+def corr_flipped(image, kernel, stride=1, padding=0, mode="zeros"):
+    return corr_loop(image, np.flip(kernel), stride, padding, mode)
+
+
+def corr_transposed(image, kernel, stride=1, padding=0, mode="zeros"):
+    padded = pad_loop(image, padding, mode)
+    kh, kw = kernel.shape
+    oh = (padded.shape[0] - kh) // stride + 1
+    ow = (padded.shape[1] - kw) // stride + 1
+    out = np.zeros((ow, oh))
+    for i in range(oh):
+        for j in range(ow):
+            out[j, i] = np.sum(padded[i * stride:i * stride + kh, j * stride:j * stride + kw] * kernel)
+    return out
+
+
+def corr_short(image, kernel, stride=1, padding=0, mode="zeros"):
+    padded = pad_loop(image, padding, mode)
+    kh, kw = kernel.shape
+    oh = (padded.shape[0] - kh) // stride  # forgot + 1
+    ow = (padded.shape[1] - kw) // stride
+    out = np.zeros((oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            out[i, j] = np.sum(padded[i * stride:i * stride + kh, j * stride:j * stride + kw] * kernel)
+    return out
+
+
+def corr_no_padding(image, kernel, stride=1, padding=0, mode="zeros"):
+    return corr_loop(image, kernel, stride, 0, mode)
+
+
+def corr_one_side(image, kernel, stride=1, padding=0, mode="zeros"):
+    padded = np.zeros((image.shape[0] + padding, image.shape[1] + padding))
+    padded[padding:, padding:] = image
+    return corr_loop(padded, kernel, stride, 0)
+
+
+def corr_zeros_always(image, kernel, stride=1, padding=0, mode="zeros"):
+    return corr_loop(image, kernel, stride, padding, "zeros")
+
+
+# ----------------------------------------------------------------- mean_kernel
+
+
+def mean_ok(size):
+    kh, kw = (size, size) if isinstance(size, int) else size
+    if kh < 1 or kw < 1:
+        raise ValueError("size must be >= 1")
+    return np.ones((kh, kw)) / (kh * kw)
+
+
+def mean_ok_float32(size):
+    kh, kw = (size, size) if np.isscalar(size) else size
+    if min(kh, kw) < 1:
+        raise ValueError("size must be >= 1")
+    return np.full((kh, kw), 1.0 / (kh * kw), dtype=np.float32)
+
+
+def mean_ones(size):
+    kh, kw = (size, size) if isinstance(size, int) else size
+    if kh < 1 or kw < 1:
+        raise ValueError
+    return np.ones((kh, kw))
+
+
+def mean_by_side(size):
+    kh, kw = (size, size) if isinstance(size, int) else size
+    if kh < 1 or kw < 1:
+        raise ValueError
+    return np.ones((kh, kw)) / kh
+
+
+def mean_int_division(size):
+    kh, kw = (size, size) if isinstance(size, int) else size
+    if kh < 1 or kw < 1:
+        raise ValueError
+    return np.ones((kh, kw)) // (kh * kw)
+
+
+def mean_swapped(size):
+    kh, kw = (size, size) if isinstance(size, int) else size
+    if kh < 1 or kw < 1:
+        raise ValueError
+    return np.ones((kw, kh)) / (kh * kw)
+
+
+def mean_int_array(size):
+    kh, kw = (size, size) if isinstance(size, int) else size
+    if kh < 1 or kw < 1:
+        raise ValueError
+    return np.ones((kh, kw), dtype=int)
+
+
+def mean_no_return(size):
+    kh, kw = (size, size) if isinstance(size, int) else size
+    np.ones((kh, kw)) / (kh * kw)  # computed, never returned
+
+
+# ----------------------------------------------------------------- sobel_kernels
+
+_KX = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
+
+
+def sobel_ok():
+    kx = np.array(_KX, dtype=float)
+    return kx, kx.T
+
+
+def sobel_ok_int_list():
+    return np.array(_KX), np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]])
+
+
+def sobel_swapped():
+    kx, ky = sobel_ok()
+    return ky, kx
+
+
+def sobel_convolution_flip():
+    kx, ky = sobel_ok()
+    return kx[::-1, ::-1], ky[::-1, ::-1]  # flipped for a "true" convolution
+
+
+def sobel_prewitt():
+    kx = np.array([[-1, 0, 1]] * 3, dtype=float)
+    return kx, kx.T
+
+
+def sobel_ky_upside_down():
+    kx, ky = sobel_ok()
+    return kx, np.rot90(kx)
+
+
+def sobel_only_kx():
+    kx, _ = sobel_ok()
+    return kx
+
+
+def sobel_kx_negated():
+    kx, ky = sobel_ok()
+    return -kx, ky

@@ -1,0 +1,181 @@
+"""The module-01 checks accept correct student code and reject known-wrong code with the right hint."""
+
+import importlib
+
+import numpy as np
+import pytest
+
+import impls_pixels_and_filters as impl
+from cnncourse import filters
+from cnncourse.checks import CheckFailed
+from cnncourse.checks import pixels_and_filters as pf
+
+CORRECT = [
+    (pf.check_conv_output_size, impl.size_ok),
+    (pf.check_conv_output_size, impl.size_ok_numpy),
+    (pf.check_pad2d, impl.pad_loop),
+    (pf.check_pad2d, impl.pad_numpy),
+    (pf.check_correlate2d, impl.corr_loop),
+    (pf.check_correlate2d, impl.corr_vectorized),
+    (pf.check_mean_kernel, impl.mean_ok),
+    (pf.check_mean_kernel, impl.mean_ok_float32),
+    (pf.check_sobel_kernels, impl.sobel_ok),
+    (pf.check_sobel_kernels, impl.sobel_ok_int_list),
+]
+
+BUGGY = [
+    # (check, buggy implementation, text the failure message must contain)
+    (pf.check_conv_output_size, impl.size_no_stride, "Hint: stride ignored"),
+    (pf.check_conv_output_size, impl.size_no_plus_one, "Hint: forgot the +1"),
+    (pf.check_conv_output_size, impl.size_one_side, "Hint: padding only on one side"),
+    (pf.check_conv_output_size, impl.size_true_division, "expected an int, got float 4."),
+    (pf.check_conv_output_size, impl.size_ceil, "Hint: rounded up"),
+    (pf.check_conv_output_size, impl.size_no_error, "expected ValueError, but it returned -1"),
+    (pf.check_pad2d, impl.pad_one_side, "Hint: padding only on one side"),
+    (pf.check_pad2d, impl.pad_swapped_modes, "Hint: reflect vs replicate confused"),
+    (pf.check_pad2d, impl.pad_symmetric, "Hint: reflect repeats the edge pixel"),
+    (pf.check_pad2d, impl.pad_ignores_value, "Hint: value ignored"),
+    (pf.check_pad2d, impl.pad_transposed, "expected shape (4, 5), got (5, 4).\n  Hint: H/W swapped"),
+    (pf.check_pad2d, impl.pad_clobbers_input, "it changed its input `image` in place"),
+    (pf.check_correlate2d, impl.corr_no_stride, "'stride 2': expected shape (3, 3), got (5, 5).\n  Hint: stride ignored"),
+    (pf.check_correlate2d, impl.corr_flipped, "Hint: kernel flipped (true convolution)"),
+    (pf.check_correlate2d, impl.corr_transposed, "Hint: H/W swapped"),
+    (pf.check_correlate2d, impl.corr_short, "Hint: wrong output size"),
+    (pf.check_correlate2d, impl.corr_no_padding, "Hint: padding ignored"),
+    (pf.check_correlate2d, impl.corr_one_side, "Hint: padding only on one side"),
+    (pf.check_correlate2d, impl.corr_zeros_always, "Hint: padding mode ignored"),
+    (pf.check_mean_kernel, impl.mean_ones, "Hint: unnormalized mean kernel"),
+    (pf.check_mean_kernel, impl.mean_by_side, "Hint: divided by the side, not the area"),
+    (pf.check_mean_kernel, impl.mean_int_division, "Hint: integer division"),
+    (pf.check_mean_kernel, impl.mean_swapped, "Hint: H/W swapped"),
+    (pf.check_mean_kernel, impl.mean_int_array, "expected a floating-point array, got dtype int64"),
+    (pf.check_mean_kernel, impl.mean_no_return, "got NoneType. Did you forget a `return`?"),
+    (pf.check_sobel_kernels, impl.sobel_swapped, "Hint: kx and ky swapped"),
+    (pf.check_sobel_kernels, impl.sobel_convolution_flip, "Hint: sign flipped"),
+    (pf.check_sobel_kernels, impl.sobel_prewitt, "Hint: Prewitt instead of Sobel"),
+    (pf.check_sobel_kernels, impl.sobel_ky_upside_down, "Hint: ky sign flipped"),
+    (pf.check_sobel_kernels, impl.sobel_kx_negated, "Hint: kx sign flipped"),
+    (pf.check_sobel_kernels, impl.sobel_only_kx, "expected a tuple (kx, ky) of two arrays, got ndarray"),
+]
+
+
+def _id(item):
+    return f"{item[0].__name__[6:]}-{item[1].__name__}"
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+@pytest.mark.parametrize("check, student", CORRECT, ids=[_id(c) for c in CORRECT])
+def test_check_accepts_correct_code(check, student, hidden, capsys):
+    assert check(student, hidden=hidden) is None  # a value would become nbgrader partial credit
+    assert "checks passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+@pytest.mark.parametrize("check, student, expected", BUGGY, ids=[_id(b) for b in BUGGY])
+def test_check_rejects_buggy_code_with_the_right_hint(check, student, expected, hidden):
+    with pytest.raises(CheckFailed) as info:
+        check(student, hidden=hidden)
+    assert expected in str(info.value)
+    assert str(info.value).startswith(check.__name__[6:] + "() failed on case '")
+
+
+def test_every_graded_function_has_at_least_five_buggy_variants():
+    per_check = {}
+    for check, _, _ in BUGGY:
+        per_check[check] = per_check.get(check, 0) + 1
+    assert set(per_check) == {c for c, _ in CORRECT}
+    assert min(per_check.values()) >= 5
+
+
+def test_every_listed_mistake_is_reachable():
+    """Each mistake variant in the checks is itself rejected with its own name (no dead hints)."""
+    tables = [(pf.check_conv_output_size, pf.CONV_OUTPUT_SIZE_MISTAKES), (pf.check_pad2d, pf.PAD2D_MISTAKES),
+              (pf.check_correlate2d, pf.CORRELATE2D_MISTAKES), (pf.check_mean_kernel, pf.MEAN_KERNEL_MISTAKES),
+              (pf.check_sobel_kernels, pf.SOBEL_MISTAKES)]
+    for check, mistakes in tables:
+        for mistake in mistakes:
+            with pytest.raises(CheckFailed) as info:
+                check(mistake.func)
+            assert f"Hint: {mistake.name}: " in str(info.value), (mistake.name, str(info.value))
+
+
+def test_student_calling_the_reference_is_refused():
+    def sneaky(image, kernel, stride=1, padding=0, mode="zeros"):
+        return filters.correlate2d(image, kernel, stride=stride, padding=padding, mode=mode)
+
+    with pytest.raises(CheckFailed, match="is the course's reference solution; it cannot be called"):
+        pf.check_correlate2d(sneaky)
+    assert filters.correlate2d(np.ones((3, 3)), np.ones((1, 1))).shape == (3, 3)  # usable again afterwards
+
+
+def test_passing_the_reference_itself_or_a_non_function_is_refused():
+    with pytest.raises(CheckFailed, match="that is the course's reference solution"):
+        pf.check_pad2d(filters.pad2d)
+    with pytest.raises(CheckFailed, match=r"expected a function, got ndarray. Pass the function itself"):
+        pf.check_pad2d(np.zeros(3))
+
+
+def test_unimplemented_stub_gets_a_clear_message():
+    def stub(n, kernel_size, stride=1, padding=0):
+        raise NotImplementedError()
+
+    with pytest.raises(CheckFailed, match=r"raised NotImplementedError.\n  Hint: replace `raise NotImplementedError\(\)`"):
+        pf.check_conv_output_size(stub)
+
+
+def test_a_crash_names_the_exception_and_line():
+    def crashes(image, padding, mode="zeros", value=0.0):
+        return image[padding + 100, 0]
+
+    with pytest.raises(CheckFailed, match=r"it raised IndexError: .*line \d+ of test_checks_pixels_and_filters.py"):
+        pf.check_pad2d(crashes)
+
+
+def test_list_instead_of_array_and_nan_are_named():
+    with pytest.raises(CheckFailed, match="expected a numpy array, got list.\n  Hint: wrap the result in np.array"):
+        pf.check_mean_kernel(lambda size: (np.ones((size, size)) / size**2).tolist())
+    with pytest.raises(CheckFailed, match=r"got nan at index \(0, 0\); expected only finite numbers"):
+        pf.check_mean_kernel(lambda size: np.full((size, size), np.nan) if size == 1 else impl.mean_ok(size))
+
+
+def test_hidden_cases_follow_the_grading_seed(monkeypatch, capsys):
+    seen = {}
+
+    def spy(image, padding, mode="zeros", value=0.0):
+        seen.setdefault("shapes", []).append(image.shape)
+        return impl.pad_numpy(image, padding, mode, value)
+
+    def hidden_shapes():
+        seen.clear()
+        pf.check_pad2d(spy, hidden=True)
+        return seen["shapes"]
+
+    monkeypatch.delenv("CNNCOURSE_GRADING_SEED", raising=False)
+    default = hidden_shapes()
+    assert hidden_shapes() == default  # same seed, same cases: grades repeat exactly
+    monkeypatch.setenv("CNNCOURSE_GRADING_SEED", "7")
+    assert hidden_shapes() != default
+    monkeypatch.setenv("CNNCOURSE_GRADING_SEED", "seven")
+    with pytest.raises(ValueError, match="CNNCOURSE_GRADING_SEED must be an integer; got 'seven'"):
+        hidden_shapes()
+    assert "checks passed (12 of them hidden)" in capsys.readouterr().out
+
+
+def test_fresh_undoes_a_notebooks_monkeypatching():
+    import cnncourse.checks
+
+    old_check = pf.check_correlate2d
+    old_reference = filters.correlate2d
+    try:
+        pf.check_correlate2d = lambda student, hidden=False: None  # a student "fixes" the check
+        filters.correlate2d = impl.corr_flipped  # ... and the reference
+        checks = importlib.reload(cnncourse.checks).fresh()
+        with pytest.raises(CheckFailed, match="kernel flipped"):
+            checks.pixels_and_filters.check_correlate2d(impl.corr_flipped, hidden=True)
+        # a reference imported before the reload is still locked during checks
+        with pytest.raises(CheckFailed, match="reference solution"):
+            checks.pixels_and_filters.check_correlate2d(
+                lambda image, kernel, stride=1, padding=0, mode="zeros": old_reference(image, kernel, stride, padding, mode))
+    finally:
+        importlib.reload(cnncourse.checks).fresh()
+    assert pf.check_correlate2d is not old_check  # the module was re-executed
