@@ -34,5 +34,8 @@ lab: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
+# nbgrader runs `alembic` from PATH, hence the venv's bin first.
 release: $(VENV)/.installed
-	$(BIN)/nbgrader generate_assignment --all --force --CourseDirectory.root="$(CURDIR)"
+	for dir in solutions/*/; do \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/nbgrader generate_assignment "$$(basename $$dir)" --force || exit 1; \
+	done

@@ -44,7 +44,9 @@ def _source_notebook(course, assignment, name):
 
 def _run_nbgrader(args, cwd, log):
     cmd = [sys.executable, "-m", "nbgrader", *args]
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    env = dict(os.environ)  # nbgrader runs `alembic` from PATH: put this Python's scripts first
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     log.append(f"$ nbgrader {' '.join(args)}\n{proc.stdout}{proc.stderr}")
     if proc.returncode != 0:
         raise GradeError(f"nbgrader {args[0]} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")

@@ -1,0 +1,52 @@
+"""Shared fixtures: the repository layout and a scratch nbgrader course directory."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the student-style implementations
+
+MODULES = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
+
+
+def nbgrader(args, cwd, check=True):
+    """Run the nbgrader command line (with this venv's scripts, e.g. alembic, on PATH)."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=900)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def read_nb(path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def write_nb(path, nb):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
+def nbgrader_meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+@pytest.fixture(scope="session")
+def course_dir(tmp_path_factory):
+    """A copy of the course (config + solutions) with every assignment generated once."""
+    course = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    shutil.copytree(ROOT / "solutions", course / "solutions",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    for module in MODULES:
+        nbgrader(["generate_assignment", module, "--force"], cwd=course)
+    return course
