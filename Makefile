@@ -6,6 +6,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8888
 PYTEST_ARGS ?=
+LAB_ARGS ?=
+# Jupyter refuses to run as root (containers often are) unless told.
+ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test release clean-venv help
 
@@ -29,7 +32,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 lab: $(VENV)/.installed
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) index.ipynb
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) $(ROOT_ARG) $(LAB_ARGS) index.ipynb
 
 test: $(VENV)/.installed-test
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -1,0 +1,54 @@
+"""The README's two commands: `make lab` serves JupyterLab; a second `make` reinstalls nothing."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+from conftest import ROOT
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_install_stamps_are_up_to_date_after_setup():
+    # `make -q` exits 0 when the target needs no work: a second `make test`/`make lab` installs nothing.
+    for target in (".venv/.installed", ".venv/.installed-test"):
+        proc = subprocess.run(["make", "-q", target], cwd=ROOT, capture_output=True, text=True)
+        assert proc.returncode == 0, f"`make {target}` would reinstall: {proc.stdout}{proc.stderr}"
+
+
+def test_make_lab_serves_jupyterlab_on_the_course():
+    port, token = _free_port(), "cnncourse-test-token"
+    args = f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.token={token} --ServerApp.open_browser=False"
+    proc = subprocess.Popen(["make", "lab", f"PORT={port}", f"LAB_ARGS={args}"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline, body, status = time.monotonic() + 120, "", None
+        while time.monotonic() < deadline:
+            try:
+                url = f"http://127.0.0.1:{port}/lab/tree/index.ipynb?token={token}"
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    status, body = response.status, response.read().decode("utf-8", "replace")
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.5)
+        assert status == 200, proc.stdout.read().decode() if proc.poll() is not None else "no answer in 120 s"
+        assert "JupyterLab" in body
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents/index.ipynb?token={token}",
+                                    timeout=10) as response:
+            assert response.status == 200  # the landing notebook is served from the course root
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.stdout.close()
