@@ -9,7 +9,8 @@ import numbers
 import numpy as np
 
 
-def _message(name, rule, got, fix=""):
+def message(name, rule, got, fix=""):
+    """The house error text: "`name` must <rule>; got <got>. <fix>"."""
     text = f"`{name}` must {rule}; got {got}."
     return f"{text} {fix}" if fix else text
 
@@ -18,18 +19,18 @@ def require_int(name, value, *, minimum=None, fix=""):
     """Return ``value`` as an ``int``; raise if it is not an integer >= ``minimum``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         rule = "be an integer" if minimum is None else f"be an integer >= {minimum}"
-        raise TypeError(_message(name, rule, f"{type(value).__name__} {value!r}",
+        raise TypeError(message(name, rule, f"{type(value).__name__} {value!r}",
                                  fix or "Pass a whole number such as 3."))
     value = int(value)
     if minimum is not None and value < minimum:
-        raise ValueError(_message(name, f"be an integer >= {minimum}", value, fix))
+        raise ValueError(message(name, f"be an integer >= {minimum}", value, fix))
     return value
 
 
 def require_number(name, value, *, fix=""):
     """Return ``value`` as a ``float``; raise TypeError if it is not a real number."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(_message(name, "be a real number", f"{type(value).__name__} {value!r}",
+        raise TypeError(message(name, "be a real number", f"{type(value).__name__} {value!r}",
                                  fix or "Pass a number such as 0.0 or 1.0."))
     return float(value)
 
@@ -38,7 +39,7 @@ def require_choice(name, value, choices):
     """Raise ValueError unless ``value`` is one of ``choices`` (listed in the message)."""
     if value not in choices:
         valid = ", ".join(repr(c) for c in choices)
-        raise ValueError(_message(name, f"be one of {valid}", repr(value), "Pick one of the listed values."))
+        raise ValueError(message(name, f"be one of {valid}", repr(value), "Pick one of the listed values."))
     return value
 
 
@@ -55,16 +56,16 @@ def require_array(name, x, *, ndim, shape_text, fix=""):
         except Exception:  # ragged lists and the like
             arr = None
         if arr is None or arr.dtype == object:
-            raise TypeError(_message(name, f"be a numeric array of shape {shape_text}",
+            raise TypeError(message(name, f"be a numeric array of shape {shape_text}",
                                      type(x).__name__, "Pass a numpy array, e.g. np.asarray(...)."))
     if arr.dtype.kind not in "biuf":
-        raise TypeError(_message(name, f"be a real-valued array of shape {shape_text}",
+        raise TypeError(message(name, f"be a real-valued array of shape {shape_text}",
                                  f"dtype {arr.dtype}", "Convert it with .astype(float)."))
     if arr.ndim != ndim:
-        raise ValueError(_message(name, f"be a {ndim}-D array of shape {shape_text}",
+        raise ValueError(message(name, f"be a {ndim}-D array of shape {shape_text}",
                                   f"shape {arr.shape}", fix))
     if arr.size == 0:
-        raise ValueError(_message(name, f"be a non-empty array of shape {shape_text}",
+        raise ValueError(message(name, f"be a non-empty array of shape {shape_text}",
                                   f"shape {arr.shape}", "Every dimension must be at least 1."))
     return arr
 
