@@ -458,6 +458,17 @@ def _check_index(name, value, size, axis_name):
     return value
 
 
+def _mark_padding(ax, padding, h, w, edgecolor, linewidth):
+    """Tint the padding cells of a drawn (H + 2p, W + 2p) matrix and outline the image inside."""
+    tint = np.zeros((h + 2 * padding, w + 2 * padding, 4))
+    tint[..., :3] = (0.25, 0.45, 0.95)
+    tint[..., 3] = 0.35
+    tint[padding:padding + h, padding:padding + w, 3] = 0.0
+    ax.imshow(tint, interpolation="nearest")
+    ax.add_patch(Rectangle((padding - 0.5, padding - 0.5), w, h, fill=False, edgecolor=edgecolor,
+                           linestyle="--", linewidth=linewidth, gid="image"))
+
+
 def conv_step(image, kernel, i, j, stride=1, padding=0, mode="zeros", value=None,
               progressive=True, figsize=None):
     """Draw how one output pixel ``out[i, j]`` of a cross-correlation is computed.
@@ -558,13 +569,7 @@ def conv_step(image, kernel, i, j, stride=1, padding=0, mode="zeros", value=None
     show_matrix(padded, ax=ax_in, title=title_in, fmt=_auto_fmt(padded), vmin=lo, vmax=hi,
                 annotate=annotate, indices=annotate)
     if padding:
-        tint = np.zeros((ph, pw, 4))
-        tint[..., :3] = (0.25, 0.45, 0.95)
-        tint[..., 3] = 0.35
-        tint[padding:padding + h, padding:padding + w, 3] = 0.0
-        ax_in.imshow(tint, interpolation="nearest")
-        ax_in.add_patch(Rectangle((padding - 0.5, padding - 0.5), w, h, fill=False, edgecolor="tab:blue",
-                                  linestyle="--", linewidth=1.5, gid="image"))
+        _mark_padding(ax_in, padding, h, w, edgecolor="tab:blue", linewidth=1.5)
     ax_in.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), kw, kh, fill=False, edgecolor="red",
                               linewidth=3, gid="window"))
 
@@ -638,14 +643,7 @@ def padding_modes(image, padding, value=1.0):
         show_matrix(padded, ax=ax, title=titles[mode], fmt=_auto_fmt(padded), vmin=lo, vmax=hi,
                     annotate=max(padded.shape) <= 20, indices=False)
         if padding:
-            ph, pw = padded.shape
-            tint = np.zeros((ph, pw, 4))
-            tint[..., :3] = (0.25, 0.45, 0.95)
-            tint[..., 3] = 0.35
-            tint[padding:padding + h, padding:padding + w, 3] = 0.0
-            ax.imshow(tint, interpolation="nearest")
-            ax.add_patch(Rectangle((padding - 0.5, padding - 0.5), w, h, fill=False, edgecolor="tab:red",
-                                   linestyle="--", linewidth=2, gid="image"))
+            _mark_padding(ax, padding, h, w, edgecolor="tab:red", linewidth=2)
     fig.suptitle(f"padding = {padding} on each side: {h}\u00d7{w} \u2192 {h + 2 * padding}\u00d7{w + 2 * padding}"
                  " (tinted cells are padding)")
     fig.tight_layout()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import impls_pixels_and_filters as impl
-from cnncourse import filters
+from cnncourse import _guard, filters
 from cnncourse.checks import CheckFailed
 from cnncourse.checks import pixels_and_filters as pf
 
@@ -57,6 +57,33 @@ BUGGY = [
     (pf.check_sobel_kernels, impl.sobel_kx_negated, "Hint: kx sign flipped"),
     (pf.check_sobel_kernels, impl.sobel_only_kx, "expected a tuple (kx, ky) of two arrays, got ndarray"),
 ]
+
+
+REFERENCES = [
+    (pf.check_conv_output_size, filters.conv_output_size),
+    (pf.check_pad2d, filters.pad2d),
+    (pf.check_correlate2d, filters.correlate2d),
+    (pf.check_correlate2d, filters.correlate2d_naive),
+    (pf.check_mean_kernel, filters.mean_kernel),
+    (pf.check_sobel_kernels, filters.sobel_kernels),
+]
+
+
+def _unguarded(reference):
+    """The reference's own code, callable during a check (as if a student had written it)."""
+    inner = next(cell.cell_contents for cell in reference.__closure__ if callable(cell.cell_contents))
+
+    def student(*args, **kwargs):
+        with _guard.trusted_code():  # the reference's helpers (pad2d, …) are references too
+            return inner(*args, **kwargs)
+
+    return student
+
+
+@pytest.mark.parametrize("check, reference", REFERENCES, ids=lambda x: getattr(x, "__name__", ""))
+def test_check_accepts_the_reference_code(check, reference, capsys):
+    assert check(_unguarded(reference), hidden=True) is None
+    assert "checks passed" in capsys.readouterr().out
 
 
 def _id(item):

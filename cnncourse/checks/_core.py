@@ -264,6 +264,7 @@ def _student_error_message(fname, case, exc):
 
 def run_case(student, reference, case, mistakes, fname, all_cases=()):
     """Run one case; raise ``CheckFailed`` with a specific message, or return quietly."""
+    __tracebackhide__ = True  # IPython and pytest show the student the message, not these frames
     originals = {("arg", i): a for i, a in enumerate(case.args)}
     originals.update({("kw", k): a for k, a in case.kwargs.items()})
     names = _arg_names(reference, case)
@@ -359,6 +360,7 @@ def _generic_hint(mismatch):
 
 def run_check(student, *, reference, cases, mistakes=(), name=None):
     """Run ``cases`` against ``student``; print one line if all pass, else raise ``CheckFailed``."""
+    __tracebackhide__ = True
     fname = name or getattr(reference, "__name__", "function")
     if not callable(student):
         raise CheckFailed(f"{fname}: expected a function, got {_type_name(student)}. "

@@ -53,6 +53,7 @@ CONV_OUTPUT_SIZE_MISTAKES = [
 
 def check_conv_output_size(conv_output_size, hidden=False):
     """Check ``conv_output_size(n, kernel_size, stride=1, padding=0) -> int``."""
+    __tracebackhide__ = True
     c = lambda name, *args, **kw: Case(name, args, kw)  # noqa: E731
     cases = [
         c("n=6, kernel 3", 6, 3),
@@ -128,6 +129,7 @@ PAD2D_MISTAKES = [
 
 def check_pad2d(pad2d, hidden=False):
     """Check ``pad2d(image, padding, mode="zeros", value=0.0)``."""
+    __tracebackhide__ = True
     cases = [
         Case("zeros, padding 1, 2x3 image", (_image(2, 3), 1)),
         Case("zeros, padding 2, 3x4 image", (_image(3, 4), 2), {"mode": "zeros"}),
@@ -199,6 +201,7 @@ CORRELATE2D_MISTAKES = [
 
 def check_correlate2d(correlate2d, hidden=False):
     """Check ``correlate2d(image, kernel, stride=1, padding=0, mode="zeros")``."""
+    __tracebackhide__ = True
     cases = [
         Case("2x2 ones kernel on a 3x3 image", (_image(3, 3), np.ones((2, 2)))),
         Case("asymmetric 2x2 kernel on a 4x4 image", (_image(4, 4), np.array([[1.0, 2.0], [3.0, 4.0]]))),
@@ -261,6 +264,7 @@ MEAN_KERNEL_MISTAKES = [
 
 def check_mean_kernel(mean_kernel, hidden=False):
     """Check ``mean_kernel(size)`` for ``size`` an int or a pair (KH, KW)."""
+    __tracebackhide__ = True
     cases = [
         Case("size 1", (1,)),
         Case("size 2", (2,)),
@@ -330,6 +334,7 @@ SOBEL_MISTAKES = [
 
 def check_sobel_kernels(sobel_kernels, hidden=False):
     """Check ``sobel_kernels() -> (kx, ky)``."""
+    __tracebackhide__ = True
     def case(name, project):
         return Case(name, project=project, dtype_rule=None, item_names=("kx", "ky"))
 
