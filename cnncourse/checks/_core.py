@@ -257,7 +257,10 @@ def _student_error_message(fname, case, exc):
     where = ""
     if frames:
         last = frames[-1]
-        where = f" (line {last.lineno} of {os.path.basename(last.filename)}: `{(last.line or '').strip()}`)"
+        code = (last.line or "").strip()
+        place = ("your notebook cell" if "ipykernel" in last.filename  # a notebook cell's temporary file
+                 else os.path.basename(last.filename))
+        where = f" (line {last.lineno} of {place}: `{code}`)"
     return (f"{fname}() failed on case '{case.name}': it raised {type(exc).__name__}: {exc}{where}.\n"
             "  Hint: run it on this case's inputs yourself and read the traceback.")
 
