@@ -4,11 +4,14 @@ Introduced in notebooks/01_pixels_and_filters.ipynb.  Every function draws and r
 ``Figure`` (or the ``Axes`` it drew on) and never calls ``plt.show()``, so the same code
 runs in JupyterLab, in a script and headless under the Agg backend.  Each widget in
 :mod:`cnncourse.widgets` has a static twin here (``conv_step`` for ``conv_explorer``,
-``filter_photo`` for its photo view), so a notebook reads well on GitHub and in CI.
+``filter_photo`` for its photo view; ``receptive_field_map`` for ``receptive_field_explorer``,
+module 02), so a notebook reads well on GitHub and in CI.
 
 In a notebook, end a cell that returns a figure with ``;`` (or assign it) so JupyterLab
 does not show it twice.
 """
+
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -708,5 +711,620 @@ def filter_photo(image, kernel, stride=1, padding=None, mode="zeros", value=None
     else:
         show_image(out, ax=axes[2], title=out_title + " (clipped to [0, 1])")
     fig.suptitle(title or f"stride {stride}, padding {padding} ({mode})")
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------------ module 02: layers, parameters, receptive fields
+
+_SPATIAL = ("conv", "maxpool", "avgpool")
+
+
+def _layer_name(layer):
+    """Short text for a layer spec, e.g. 'conv 3×3, 8 filters, padding 1' or 'maxpool 2×2'."""
+    kind = layer.get("type") if isinstance(layer, dict) else None
+    if kind == "conv":
+        k = layer.get("kernel_size")
+        text = f"conv {k}\u00d7{k}, {layer.get('filters')} filters"
+        if layer.get("stride", 1) != 1:
+            text += f", stride {layer['stride']}"
+        if layer.get("padding", 0):
+            text += f", padding {layer['padding']}"
+        return text
+    if kind in ("maxpool", "avgpool"):
+        k = layer.get("kernel_size")
+        s = layer.get("stride")
+        return f"{kind} {k}\u00d7{k}" + ("" if s is None or s == k else f", stride {s}")
+    if kind == "dense":
+        return f"dense, {layer.get('units')} units"
+    return str(kind)
+
+
+def _shape_text(shape):
+    return "\u00d7".join(str(s) for s in shape)
+
+
+def layer_table(layers, input_shape):
+    """A text table of a layer stack: output shape, weights, biases and parameters per layer.
+
+    Introduced in notebooks/02_convolution_layers.ipynb.  Print it; the numbers come from
+    :func:`cnncourse.architecture.count_params`.
+
+    Parameters
+    ----------
+    layers : list of dict
+        Layer specs (see :mod:`cnncourse.architecture`).
+    input_shape : tuple of int, (C, H, W)
+
+    Returns
+    -------
+    str
+        One row per layer after an "input" row, then a "total" row; numbers use thousands
+        separators.
+
+    Raises
+    ------
+    ValueError
+        Whatever :func:`~cnncourse.architecture.count_params` rejects.
+
+    Examples
+    --------
+    >>> print(layer_table([{"type": "flatten"}, {"type": "dense", "units": 10}], (1, 28, 28)))
+    #  layer            output shape  weights  biases  parameters
+    -  input            1×28×28             0       0           0
+    0  flatten          784                 0       0           0
+    1  dense, 10 units  10              7,840      10       7,850
+       total                            7,840      10       7,850
+    """
+    from . import architecture
+
+    rows = architecture.count_params(layers, input_shape)
+    table = [("#", "layer", "output shape", "weights", "biases", "parameters"),
+             ("-", "input", _shape_text(input_shape), "0", "0", "0")]
+    for k, (layer, (shape, weights, biases)) in enumerate(zip(layers, rows)):
+        table.append((str(k), _layer_name(layer), _shape_text(shape), f"{weights:,}", f"{biases:,}",
+                      f"{weights + biases:,}"))
+    total_w = sum(r[1] for r in rows)
+    total_b = sum(r[2] for r in rows)
+    table.append(("", "total", "", f"{total_w:,}", f"{total_b:,}", f"{total_w + total_b:,}"))
+    widths = [max(len(row[c]) for row in table) for c in range(6)]
+    right = (False, False, False, True, True, True)
+    lines = ["  ".join(cell.rjust(w) if r else cell.ljust(w) for cell, w, r in zip(row, widths, right)).rstrip()
+             for row in table]
+    return "\n".join(lines)
+
+
+def _dense_stack(hidden, classes):
+    stack = [{"type": "flatten"}]
+    if hidden:
+        stack.append({"type": "dense", "units": hidden})
+    return stack + [{"type": "dense", "units": classes}]
+
+
+#: The small CNN of the lecture: conv(10 filters 3×3) → relu → conv(8 filters 3×3): 810 weights.
+SMALL_CNN = (
+    {"type": "conv", "filters": 10, "kernel_size": 3},
+    {"type": "relu"},
+    {"type": "conv", "filters": 8, "kernel_size": 3},
+)
+
+
+def params_vs_image_side(dense_hidden=20, conv_layers=None, sides=range(8, 257, 8), classes=10, ax=None):
+    """Weights of dense networks vs a conv stack as the (square, grayscale) image grows.
+
+    Introduced in notebooks/02_convolution_layers.ipynb: a dense layer has one weight per
+    input pixel and unit, so its size grows with ``side²``; a conv layer's does not depend
+    on the image size at all.
+
+    Parameters
+    ----------
+    dense_hidden : int, default 20
+        Hidden units of the dense network ``side² → dense_hidden → classes``.
+    conv_layers : list of dict, optional
+        The conv stack; default :data:`SMALL_CNN` (conv 10 × 3×3, relu, conv 8 × 3×3: 810 weights).
+    sides : iterable of int, default range(8, 257, 8)
+        Image sides to plot; 28 and 256 are always added (and marked).
+    classes : int, default 10
+        Units of the one-layer dense network ``side² → classes`` and of the dense output layer.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        One axes (log y) with three lines (gid "curve") labelled ``"dense: side² → {classes}"``,
+        ``"dense: side² → {dense_hidden} → {classes}"`` and ``"conv stack"``; each line's data is
+        (side, weights) with weights counted by :func:`cnncourse.architecture.count_params`
+        (biases excluded).  Sides 28 and 256 carry markers and their numbers.
+
+    Examples
+    --------
+    >>> fig = params_vs_image_side(sides=[28])
+    >>> curves = [line for line in fig.axes[0].get_lines() if line.get_gid() == "curve"]
+    >>> {line.get_label(): int(line.get_ydata()[0]) for line in curves}
+    {'dense: side² → 10': 7840, 'dense: side² → 20 → 10': 15880, 'conv stack': 810}
+    >>> plt.close(fig)
+    """
+    from . import architecture
+
+    dense_hidden = v.require_int("dense_hidden", dense_hidden, minimum=0,
+                                 fix="Use 0 for no hidden layer.")
+    classes = v.require_int("classes", classes, minimum=1)
+    conv_layers = list(SMALL_CNN if conv_layers is None else conv_layers)
+    sides = sorted({v.require_int("sides", s, minimum=1) for s in sides} | {28, 256})
+
+    def weights(stack, side):
+        return sum(w for _, w, _ in architecture.count_params(stack, (1, side, side)))
+
+    curves = [(f"dense: side\u00b2 \u2192 {classes}", _dense_stack(0, classes), "tab:orange", "--"),
+              (f"dense: side\u00b2 \u2192 {dense_hidden} \u2192 {classes}", _dense_stack(dense_hidden, classes),
+               "tab:red", "-"),
+              ("conv stack", conv_layers, "tab:blue", "-")]
+    if dense_hidden == 0:
+        curves.pop(1)
+    ax = _new_ax(ax, figsize=(8.5, 5))
+    for label, stack, color, style in curves:
+        ys = np.array([weights(stack, s) for s in sides], dtype=float)
+        ax.plot(sides, ys, style, color=color, label=label, linewidth=2, gid="curve")
+        for s in (28, 256):
+            y = ys[sides.index(s)]
+            ax.plot([s], [y], "o", color=color)
+            ax.annotate(f"{int(y):,}", (s, y), textcoords="offset points", xytext=(7, 4 if s == 28 else -12),
+                        fontsize=9, color=color,
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+    for s in (28, 256):
+        ax.axvline(s, color="0.7", linewidth=1, zorder=0)
+        ax.text(s, 1.0, f" {s}\u00d7{s}", transform=ax.get_xaxis_transform(), va="bottom", ha="center",
+                fontsize=9, color="0.35")
+    ax.set_yscale("log")
+    ax.set_xlabel("image side (pixels); the image is side \u00d7 side, one channel")
+    ax.set_ylabel("weights (biases excluded), log scale")
+    ax.set_title("dense layers grow with the image; conv layers do not", pad=18)
+    ax.legend(loc="center right")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def activation_curves(x=None, alpha=0.1):
+    """Plot ReLU, leaky ReLU, ELU, sigmoid and tanh side by side.
+
+    Introduced in notebooks/02_convolution_layers.ipynb.
+
+    Parameters
+    ----------
+    x : ndarray, shape (M,), optional
+        Inputs; default 401 points from −5 to 5.
+    alpha : float, default 0.1
+        Slope of leaky ReLU for ``x < 0`` (0.1 rather than the usual 0.01 so it shows), and
+        ELU's ``alpha`` is 1.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Five axes labelled "relu", "leaky_relu", "elu", "sigmoid", "tanh"; each holds the
+        curve (first line) computed by :mod:`cnncourse.activations`.
+
+    Examples
+    --------
+    >>> fig = activation_curves(np.array([-1.0, 0.0, 2.0]))
+    >>> fig.axes[0].get_lines()[0].get_ydata()
+    array([0., 0., 2.])
+    >>> plt.close(fig)
+    """
+    from . import activations as act
+
+    x = np.linspace(-5, 5, 401) if x is None else v.as_float(v.require_array("x", x, ndim=1, shape_text="(M,)"))
+    alpha = v.require_number("alpha", alpha)
+    curves = [("relu", act.relu(x), "max(x, 0)"),
+              ("leaky_relu", act.leaky_relu(x, alpha), f"x if x > 0 else {format_number(alpha)}x"),
+              ("elu", act.elu(x), "x if x > 0 else exp(x) \u2212 1"),
+              ("sigmoid", act.sigmoid(x), "1 / (1 + exp(\u2212x))"),
+              ("tanh", act.tanh(x), "2\u00b7sigmoid(2x) \u2212 1")]
+    fig, axes = plt.subplots(1, 5, figsize=(16, 3.4), sharex=True)
+    for ax, (name, y, formula) in zip(axes, curves):
+        ax.set_label(name)
+        ax.plot(x, y, color="tab:blue", linewidth=2)
+        ax.axhline(0, color="0.6", linewidth=0.8)
+        ax.axvline(0, color="0.6", linewidth=0.8)
+        ax.set_title(f"{name.replace('_', ' ')}\n{formula}", fontsize=10)
+        ax.set_xlabel("x")
+        ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def activation_maps(fmap, alpha=0.1, title=None):
+    """A signed feature map and what each activation makes of it.
+
+    Introduced in notebooks/02_convolution_layers.ipynb.  Every panel uses the diverging
+    colormap centred at 0 (blue < 0 < red): ReLU keeps only the red part; sigmoid maps 0
+    to 0.5, so it turns everything positive.
+
+    Parameters
+    ----------
+    fmap : ndarray, shape (H, W)
+        E.g. the output of an edge filter.
+    alpha : float, default 0.1
+        Leaky ReLU slope.
+    title : str, optional
+        Suptitle.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Six panels labelled "input", "relu", "leaky_relu", "elu", "sigmoid", "tanh".  The
+        first four share the colour limit ``max|fmap|``; sigmoid and tanh use 1.
+
+    Examples
+    --------
+    >>> fig = activation_maps(np.array([[-1.0, 2.0]]))
+    >>> fig.axes[1].images[0].get_array().tolist()
+    [[0.0, 2.0]]
+    >>> plt.close(fig)
+    """
+    from . import activations as act
+
+    fmap = v.as_float(_matrix("fmap", fmap))
+    m = _symmetric_limit(fmap)
+    panels = [("input", fmap, m, "feature map"), ("relu", act.relu(fmap), m, "ReLU"),
+              ("leaky_relu", act.leaky_relu(fmap, alpha), m, f"leaky ReLU ({format_number(alpha)})"),
+              ("elu", act.elu(fmap), m, "ELU"), ("sigmoid", act.sigmoid(fmap), 1.0, "sigmoid"),
+              ("tanh", act.tanh(fmap), 1.0, "tanh")]
+    fig, axes = plt.subplots(1, 6, figsize=(17, 3.6))
+    for ax, (label, values, vmax, name) in zip(axes, panels):
+        ax.set_label(label)
+        show_feature_map(values, ax=ax, vmax=vmax,
+                         title=f"{name}\n[{format_number(values.min())}, {format_number(values.max())}]")
+    if title is not None:
+        fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, 1, 0.93 if title is not None else 1))
+    return fig
+
+
+def filter_bank(image, w, b=None, names=None, padding=None):
+    """An RGB image, a bank of 3-channel filters and the feature map each filter makes.
+
+    Introduced in notebooks/02_convolution_layers.ipynb: filter ``f`` is one 3-D array
+    ``w[f]`` of shape (C, K, K); its feature map is the sum over channels of the per-channel
+    cross-correlations, plus ``b[f]``.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W, 3)
+        RGB floats in [0, 1] (transposed here to (1, 3, H, W)).
+    w : ndarray, shape (F, 3, K, K)
+    b : ndarray, shape (F,), optional
+        Default zeros.
+    names : sequence of str, optional
+        One name per filter.
+    padding : int, optional
+        Default ``K // 2`` (same size).
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        One column per filter: three kernel rows (labelled "kernel f c") and a feature map
+        (labelled "map f") equal to ``conv.conv2d_forward(x, w, b, padding=padding)[0, f]``;
+        the image is the first panel of the bottom row (labelled "image").
+
+    Examples
+    --------
+    >>> w = np.zeros((2, 3, 3, 3)); w[0, 0, 1, 1] = 1; w[1, :, 1, 1] = 1 / 3
+    >>> fig = filter_bank(np.ones((8, 8, 3)), w, names=["red", "gray"])
+    >>> [ax.get_title() for ax in fig.axes if ax.get_label() == "map 1"]
+    ['gray: 8×8']
+    >>> plt.close(fig)
+    """
+    from . import conv
+
+    image = _image_array("image", image)
+    if image.ndim != 3:
+        raise ValueError(v.message("image", "have shape (H, W, 3)", f"shape {image.shape}",
+                                   "Load it with data.load_photo(name) (not gray=True)."))
+    w = v.as_float(v.require_array("w", w, ndim=4, shape_text="(F, 3, K, K)"))
+    n_filters, _, k, _ = w.shape
+    b = np.zeros(n_filters) if b is None else b
+    padding = k // 2 if padding is None else padding
+    names = [f"filter {f}" for f in range(n_filters)] if names is None else list(names)
+    if len(names) != n_filters:
+        raise ValueError(v.message("names", f"have one name per filter ({n_filters})", f"{len(names)} names",
+                                   "Pass as many names as filters, or None."))
+    x = v.as_float(image).transpose(2, 0, 1)[None]  # (1, 3, H, W)
+    out = conv.conv2d_forward(x, w, b, padding=padding)[0]  # (F, OH, OW)
+    fig, axes = plt.subplots(4, n_filters + 1, figsize=(2.3 * (n_filters + 1), 7.8),
+                             gridspec_kw={"height_ratios": [1, 1, 1, 2.6]}, squeeze=False)
+    for c, color in enumerate(("R", "G", "B")):
+        axes[c, 0].set_axis_off()
+        axes[c, 0].text(0.9, 0.5, f"channel {color}\nkernels", ha="right", va="center", fontsize=10,
+                        transform=axes[c, 0].transAxes)
+    show_image(image, ax=axes[3, 0], title="input (3 channels)")
+    axes[3, 0].set_label("image")
+    for f in range(n_filters):
+        for c in range(3):
+            show_kernel(w[f, c], ax=axes[c, f + 1], annotate=k <= 5, fontsize=7,
+                        title=names[f] if c == 0 else None)
+            axes[c, f + 1].set_label(f"kernel {f} {c}")
+        show_feature_map(out[f], ax=axes[3, f + 1], title=f"{names[f]}: {out.shape[1]}\u00d7{out.shape[2]}")
+        axes[3, f + 1].set_label(f"map {f}")
+    fig.suptitle(f"{n_filters} filters of shape 3\u00d7{k}\u00d7{k} \u2192 {n_filters} feature maps "
+                 "(each map = sum of its 3 per-channel correlations + bias)")
+    fig.tight_layout()
+    return fig
+
+
+def pool_step(values, i=0, j=0, kernel_size=2, stride=None):
+    """Draw one pooling window on a small matrix and the max- and average-pooled outputs.
+
+    Introduced in notebooks/02_convolution_layers.ipynb.
+
+    Parameters
+    ----------
+    values : ndarray, shape (H, W)
+        A small feature map (numbers are printed).
+    i, j : int
+        Output row and column whose window is outlined.
+    kernel_size : int, default 2
+    stride : int, optional
+        Default ``kernel_size`` (non-overlapping windows).
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Panels labelled "input", "max", "avg".  The window is a red rectangle (gid "window")
+        at rows ``i*stride .. i*stride + kernel_size - 1``; the outputs outline ``(i, j)``
+        (gid "current"); ``OH = (H - kernel_size) // stride + 1``.
+
+    Examples
+    --------
+    >>> fig = pool_step(np.arange(16.0).reshape(4, 4), 1, 0)
+    >>> [p.get_xy() for p in fig.axes[0].patches if p.get_gid() == "window"]
+    [(-0.5, 1.5)]
+    >>> plt.close(fig)
+    """
+    from . import pool
+
+    values = v.as_float(_matrix("values", values))
+    kernel_size = v.require_int("kernel_size", kernel_size, minimum=1)
+    stride = kernel_size if stride is None else v.require_int("stride", stride, minimum=1)
+    x = values[None, None]
+    mx = pool.max_pool2d_forward(x, kernel_size, stride)[0, 0]  # (OH, OW)
+    av = pool.avg_pool2d_forward(x, kernel_size, stride)[0, 0]
+    i = _check_index("i", i, mx.shape[0], "row")
+    j = _check_index("j", j, mx.shape[1], "column")
+    r0, c0 = i * stride, j * stride
+    window = values[r0:r0 + kernel_size, c0:c0 + kernel_size]
+    h, w = values.shape
+    widths = [w, max(mx.shape[1], 2), max(mx.shape[1], 2)]
+    fig, axes = plt.subplots(1, 3, figsize=(min(max(0.6 * sum(widths) + 2, 7.5), 16), 0.6 * h + 1.9),
+                             gridspec_kw={"width_ratios": widths})
+    lo, hi = float(values.min()), float(values.max())
+    for ax, label, data, title in ((axes[0], "input", values, f"input {h}\u00d7{w}"),
+                                   (axes[1], "max", mx, f"max pool: {mx.shape[0]}\u00d7{mx.shape[1]}"),
+                                   (axes[2], "avg", av, f"average pool: {av.shape[0]}\u00d7{av.shape[1]}")):
+        ax.set_label(label)
+        show_matrix(data, ax=ax, title=title, fmt=_auto_fmt(data), vmin=lo, vmax=hi, cmap="viridis",
+                    indices=False)
+        ax.set_anchor("N")
+    axes[0].add_patch(Rectangle((c0 - 0.5, r0 - 0.5), kernel_size, kernel_size, fill=False, edgecolor="red",
+                                linewidth=3, gid="window"))
+    for ax in axes[1:]:
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=3, gid="current"))
+    fig.suptitle(f"window {kernel_size}\u00d7{kernel_size}, stride {stride}\nout[{i}, {j}]: "
+                 f"max = {format_number(window.max())}, mean = {format_number(window.mean())}"
+                 + ("\n(windows overlap: stride < kernel size)" if stride < kernel_size else ""))
+    fig.tight_layout()
+    return fig
+
+
+def _rf_geometry(layers, input_side):
+    """Panels (layer index, spec, side, kernel, stride, padding) for the input and each conv/pool layer."""
+    from . import architecture
+
+    shapes = architecture.count_params(layers, (1, input_side, input_side))
+    architecture.receptive_field(layers)  # rejects flatten/dense with its own message
+    panels = [(None, None, input_side, 1, 1, 0)]
+    for k, (layer, (shape, _, _)) in enumerate(zip(layers, shapes)):
+        if layer["type"] in _SPATIAL:
+            kernel = layer["kernel_size"]
+            stride = layer.get("stride") or (1 if layer["type"] == "conv" else kernel)
+            panels.append((k, layer, shape[1], kernel, stride, layer.get("padding", 0)))
+    return panels
+
+
+def receptive_field_region(layers, input_side, i, j, layer_index=-1):
+    """Rows and columns that output unit (i, j) of a layer sees in the input and in every map before it.
+
+    Introduced in notebooks/02_convolution_layers.ipynb.  Walks back through the stack: a
+    range ``[a, b]`` of a layer's outputs sees ``[a*stride - padding, b*stride - padding + K - 1]``
+    of that layer's input.  The ranges are not clipped, so they may run into the padding
+    (below 0 or past the map's side).
+
+    Parameters
+    ----------
+    layers : list of dict
+        conv, maxpool, avgpool and relu specs (see :mod:`cnncourse.architecture`).
+    input_side : int
+        Side of the square input image.
+    i, j : int
+        The unit's row and column in the output of ``layers[layer_index]``.
+    layer_index : int, default -1
+        Which layer (Python indexing: -1 is the last).  An activation has the geometry of the
+        layer before it.
+
+    Returns
+    -------
+    list of tuple (layer index or None, side, (r0, r1), (c0, c1))
+        Inclusive row and column ranges, from the input (``None``) to the chosen layer, whose
+        range is ``(i, i), (j, j)``.  The input's range has length ``R``, the receptive field
+        of :func:`cnncourse.architecture.receptive_field`, and starts at ``i*jump - offset``.
+
+    Raises
+    ------
+    ValueError
+        ``i``/``j`` outside the layer's output, ``layer_index`` out of range, a flatten/dense layer.
+
+    Examples
+    --------
+    >>> conv3 = {"type": "conv", "filters": 1, "kernel_size": 3}
+    >>> [r for _, _, r, _ in receptive_field_region([conv3, conv3], 8, 1, 0)]
+    [(1, 5), (1, 3), (1, 1)]
+    """
+    panels, index = _rf_checked(layers, input_side, i, j, layer_index)
+    used = [p for p in panels if p[0] is None or p[0] <= index]
+    rows, cols = (i, i), (j, j)
+    result = [(used[-1][0], used[-1][2], rows, cols)]
+    for q in range(len(used) - 1, 0, -1):
+        _, _, _, k, s, pad = used[q]
+        rows = (rows[0] * s - pad, rows[1] * s - pad + k - 1)
+        cols = (cols[0] * s - pad, cols[1] * s - pad + k - 1)
+        result.append((used[q - 1][0], used[q - 1][2], rows, cols))
+    return result[::-1]
+
+
+def _rf_checked(layers, input_side, i, j, layer_index):
+    input_side = v.require_int("input_side", input_side, minimum=1)
+    layers = list(layers)
+    if not layers:
+        raise ValueError(v.message("layers", "contain at least one layer", "an empty list",
+                                   'For example [{"type": "conv", "filters": 8, "kernel_size": 3}].'))
+    n = len(layers)
+    layer_index = v.require_int("layer_index", layer_index, minimum=-n,
+                                fix=f"The stack has {n} layers: use 0..{n - 1} or -1 for the last.")
+    if layer_index >= n:
+        raise ValueError(v.message("layer_index", f"be in {-n}..{n - 1} (the stack has {n} layers)", layer_index,
+                                   "Use -1 for the last layer."))
+    index = layer_index % n
+    panels = _rf_geometry(layers, input_side)
+    side = [p for p in panels if p[0] is None or p[0] <= index][-1][2]
+    for name, value, axis in (("i", i, "row"), ("j", j, "column")):
+        value = v.require_int(name, value, minimum=0, fix=f"Output {axis}s are numbered from 0.")
+        if value >= side:
+            raise ValueError(v.message(
+                name, f"be an output {axis} index in 0..{side - 1} (layer {index} outputs a {side}\u00d7{side} "
+                      f"map for a {input_side}\u00d7{input_side} input)", value,
+                f"Pick {name} <= {side - 1}, or choose an earlier layer or a larger input_side."))
+    return panels, index
+
+
+_RF_COLORS = ("tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan")
+
+
+def receptive_field_map(layers, input_side, i, j, layer_index=-1):
+    """Draw the input region (and intermediate regions) that one output unit of a stack sees.
+
+    Introduced in notebooks/02_convolution_layers.ipynb.  Static twin of
+    :func:`cnncourse.widgets.receptive_field_explorer`.
+
+    Parameters
+    ----------
+    layers : list of dict
+        conv, maxpool, avgpool and relu specs (see :mod:`cnncourse.architecture`).
+    input_side : int
+        Side of the square, single-channel input (output sides come from
+        :func:`cnncourse.architecture.count_params` with input shape ``(1, side, side)``).
+    i, j : int
+        Row and column of the highlighted unit in the output of ``layers[layer_index]``.
+    layer_index : int, default -1
+        Which layer's unit; an activation layer uses the map of the layer before it.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        One grid per map, left to right: "input", then "layer k" for every conv/pool layer
+        (``ax.get_label()``; activations have no panel of their own, layers after the chosen
+        one are drawn faded).  The unit is a red square (gid "unit"); in every earlier map the
+        region it sees is a filled rectangle (gid "region") clipped to the map, and a dashed
+        outline (gid "region_full") shows the unclipped region when it runs into the padding,
+        whose cells are drawn tinted around the map.
+        The suptitle reads "receptive field R×R, jump J" and says when the region extends into
+        the padding.
+
+    Raises
+    ------
+    ValueError
+        ``i``/``j`` outside the layer's output (the message gives the valid range),
+        ``layer_index`` out of range, flatten/dense layers.
+
+    Examples
+    --------
+    >>> conv3 = {"type": "conv", "filters": 1, "kernel_size": 3}
+    >>> fig = receptive_field_map([conv3, conv3], 8, 1, 0)
+    >>> region = [p for p in fig.axes[0].patches if p.get_gid() == "region"][0]
+    >>> region.get_xy(), region.get_width(), region.get_height()
+    ((-0.5, 0.5), 5, 5)
+    >>> plt.close(fig)
+    """
+    from . import architecture
+
+    panels, index = _rf_checked(layers, input_side, i, j, layer_index)
+    layers = list(layers)
+    regions = {p[0]: (rows, cols) for p, (_, _, rows, cols) in
+               zip(panels, receptive_field_region(layers, input_side, i, j, index))}
+    size, jump = architecture.receptive_field(layers[:index + 1])[-1]
+    chosen = [p for p in panels if p[0] is None or p[0] <= index][-1][0]
+
+    def margin(k, side):  # padding cells to show around a map: how far the region runs outside
+        if k not in regions or k == chosen:
+            return 0
+        (r0, r1), (c0, c1) = regions[k]
+        return max(0, -r0, -c0, r1 - side + 1, c1 - side + 1)
+
+    margins = [margin(p[0], p[2]) for p in panels]
+    widths = [p[2] + 2 * m for p, m in zip(panels, margins)]
+    cell = min(0.32, 15.0 / (sum(widths) + len(widths)))
+    fig, axes = plt.subplots(1, len(panels), figsize=(cell * (sum(widths) + len(widths)) + 1.0,
+                                                      cell * max(widths) + 2.4),
+                             gridspec_kw={"width_ratios": widths}, squeeze=False)
+    axes = axes[0]
+    outside = False
+    for q, (ax, (k, layer, side, _, _, _), m) in enumerate(zip(axes, panels, margins)):
+        active = k is None or k <= index
+        ax.set_label("input" if k is None else f"layer {k}")
+        ax.imshow(np.ones((side, side, 3)) * (1.0 if active else 0.93), interpolation="nearest")
+        if m:  # the padding ring, tinted as in conv_step
+            tint = np.zeros((side + 2 * m, side + 2 * m, 4))
+            tint[..., :3] = (0.25, 0.45, 0.95)
+            tint[..., 3] = 0.25
+            tint[m:m + side, m:m + side, 3] = 0.0
+            ax.imshow(tint, interpolation="nearest", extent=(-0.5 - m, side - 0.5 + m, side - 0.5 + m, -0.5 - m))
+        ax.set_xlim(-0.5 - m, side - 0.5 + m)
+        ax.set_ylim(side - 0.5 + m, -0.5 - m)
+        _index_ticks(ax, (side, side), side <= 16 and active)
+        ax.set_xticks(np.arange(-0.5 - m, side + m, 1), minor=True)
+        ax.set_yticks(np.arange(-0.5 - m, side + m, 1), minor=True)
+        ax.grid(which="minor", color="0.75" if active else "0.88", linewidth=0.5)
+        ax.tick_params(which="minor", length=0)
+        ax.set_anchor("N")
+        for spine in ax.spines.values():
+            spine.set_visible(active)
+        chars = max(14, int(widths[q] * cell * 72 / 5.5))  # what fits over the panel at 9 pt
+        title = f"input {side}\u00d7{side}" if k is None else f"layer {k}: {_layer_name(layer)}"
+        title = textwrap.fill(title, chars) + ("" if k is None else f"\n{side}\u00d7{side}")
+        if m:
+            title += "\n(tinted: padding)"
+        ax.set_title(title, fontsize=9, color="black" if active else "0.6")
+        if k == chosen:
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="red", edgecolor="darkred", linewidth=2,
+                                   alpha=0.8, gid="unit"))
+        elif active:
+            (r0, r1), (c0, c1) = regions[k]
+            color = "tab:orange" if k is None else _RF_COLORS[q % len(_RF_COLORS)]
+            cr0, cr1, cc0, cc1 = max(r0, 0), min(r1, side - 1), max(c0, 0), min(c1, side - 1)
+            ax.add_patch(Rectangle((cc0 - 0.5, cr0 - 0.5), cc1 - cc0 + 1, cr1 - cr0 + 1, facecolor=color,
+                                   edgecolor=color, alpha=0.5, linewidth=2, gid="region"))
+            if m:
+                ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0 + 1, r1 - r0 + 1, fill=False, edgecolor=color,
+                                       linestyle="--", linewidth=2, gid="region_full"))
+                outside = outside or k is None
+            if k is None:
+                ax.set_xlabel(f"sees rows {cr0}..{cr1}, cols {cc0}..{cc1}", fontsize=9)
+    name = "input pixel" if chosen is None else f"layer {index}"
+    text = f"{name} unit ({i}, {j}): receptive field {size}\u00d7{size}, jump {jump}"
+    if outside:
+        (r0, r1), (c0, c1) = regions[None]
+        fr0, fr1, fc0, fc1 = (format_number(n) for n in (r0, r1, c0, c1))
+        text += (f"\nthe region (rows {fr0}..{fr1}, cols {fc0}..{fc1}) extends into the padding; "
+                 "drawn clipped to the input (dashed: full region)")
+    fig.suptitle(text, fontsize=11)
     fig.tight_layout()
     return fig

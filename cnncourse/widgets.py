@@ -2,7 +2,8 @@
 
 Introduced in notebooks/01_pixels_and_filters.ipynb.  Each widget has a static twin in
 :mod:`cnncourse.plot` that draws the same figure for fixed settings (``conv_explorer``
--> ``plot.conv_step`` and ``plot.filter_photo``), so notebooks also read well on GitHub
+-> ``plot.conv_step`` and ``plot.filter_photo``; ``receptive_field_explorer`` ->
+``plot.receptive_field_map``, module 02), so notebooks also read well on GitHub
 and execute headless.  Figures are rendered to PNG into ``Output`` widgets and closed at
 once, so redrawing never leaks figures.
 """
@@ -300,6 +301,232 @@ def conv_explorer(image=None, preset="sobel x", photo=None):
     'sobel x'
     """
     explorer = ConvExplorer(image=image, preset=preset, photo=photo)
+    box = explorer.widget
+    box.explorer = explorer
+    return box
+
+
+# ------------------------------------------------------------------ module 02: receptive field explorer
+
+
+def _conv(k, padding=0):
+    return {"type": "conv", "filters": 8, "kernel_size": k, "stride": 1, "padding": padding}
+
+
+def receptive_field_presets():
+    """The receptive-field explorer's named layer stacks.
+
+    Introduced in notebooks/02_convolution_layers.ipynb.
+
+    Returns
+    -------
+    dict of str to list of dict
+        Layer specs (see :mod:`cnncourse.architecture`): one 3×3 conv; two 3×3 convs (= 5×5);
+        three 3×3 convs (= 7×7); 3×3 conv + 2×2 max-pool + 3×3 conv (the jump doubles);
+        one 5×5 conv.
+
+    Examples
+    --------
+    >>> from cnncourse import architecture
+    >>> {name: architecture.receptive_field(layers)[-1] for name, layers in receptive_field_presets().items()}
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'one 3×3 conv': (3, 1), 'two 3×3 convs (= 5×5)': (5, 1), 'three 3×3 convs (= 7×7)': (7, 1),
+     '3×3 conv + 2×2 max-pool + 3×3 conv': (8, 2), 'one 5×5 conv': (5, 1)}
+    """
+    return {
+        "one 3\u00d73 conv": [_conv(3)],
+        "two 3\u00d73 convs (= 5\u00d75)": [_conv(3), _conv(3)],
+        "three 3\u00d73 convs (= 7\u00d77)": [_conv(3), _conv(3), _conv(3)],
+        "3\u00d73 conv + 2\u00d72 max-pool + 3\u00d73 conv": [_conv(3), {"type": "maxpool", "kernel_size": 2,
+                                                                     "stride": None}, _conv(3)],
+        "one 5\u00d75 conv": [_conv(5)],
+    }
+
+
+RF_PRESETS = tuple(receptive_field_presets())
+
+
+class ReceptiveFieldExplorer:
+    """State and controls of :func:`receptive_field_explorer`; drive it from code through its widgets.
+
+    Introduced in notebooks/02_convolution_layers.ipynb.  Static twin:
+    :func:`cnncourse.plot.receptive_field_map`.
+
+    Parameters
+    ----------
+    layers : list of dict, optional
+        A conv/pool/relu stack of your own, offered as the preset "custom" (and selected);
+        when omitted the explorer starts on "three 3×3 convs (= 7×7)".
+    input_side : int, default 16
+        Side of the square input.
+
+    Attributes
+    ----------
+    preset, layer, row, col, same_padding : ipywidgets
+        The controls: stack preset, layer shown (index into the stack), output unit row and
+        column (ranges follow that layer's output size), and a checkbox that gives every conv
+        ``padding = K // 2`` ("same" size).
+    output : ipywidgets.Output
+        Holds one PNG display output, replaced on every redraw.
+    widget : ipywidgets.VBox
+    n_draws : int
+        How many times :meth:`update` redrew.
+    error : str or None
+        The message of the last invalid setting (shown instead of the figure).
+
+    Examples
+    --------
+    >>> explorer = ReceptiveFieldExplorer(input_side=12)
+    >>> explorer.layer.max, explorer.row.max  # 3 layers; 12 - 3*2 = 6 outputs
+    (2, 5)
+    >>> explorer.same_padding.value = True
+    >>> explorer.row.max  # "same" padding keeps 12
+    11
+    """
+
+    def __init__(self, layers=None, input_side=16):
+        self.input_side = v.require_int("input_side", input_side, minimum=1)
+        self.presets = receptive_field_presets()
+        start = "three 3\u00d73 convs (= 7\u00d77)"
+        if layers is not None:
+            layers = [dict(layer) for layer in layers]
+            plot.receptive_field_region(layers, self.input_side, 0, 0, 0)  # validates the stack early
+            self.presets = {"custom": layers, **self.presets}
+            start = "custom"
+        self.n_draws = 0
+        self.error = None
+        self._busy = False
+
+        self.preset = W.Dropdown(options=tuple(self.presets), value=start, description="layers",
+                                 layout=W.Layout(width="420px"))
+        self.same_padding = W.Checkbox(value=False, description="pad convs to keep the size (padding = K // 2)",
+                                       indent=False)
+        self.layer = W.IntSlider(value=0, min=0, max=0, description="layer", continuous_update=False)
+        self.row = W.IntSlider(value=0, min=0, max=0, description="unit row i", continuous_update=False)
+        self.col = W.IntSlider(value=0, min=0, max=0, description="unit col j", continuous_update=False)
+        self.output = W.Output()
+
+        self.preset.observe(self._on_stack, names="value")
+        self.same_padding.observe(self._on_stack, names="value")
+        for control in (self.layer, self.row, self.col):
+            control.observe(self._on_setting, names="value")
+        self.widget = W.VBox([W.HBox([W.VBox([self.preset, self.same_padding]),
+                                      W.VBox([self.layer, self.row, self.col])]), self.output])
+        self._sync_sliders(new_stack=True)
+        self.update()
+
+    # -------------------------------------------------------------- state
+
+    def layers(self):
+        """The current stack (a copy of the preset, with "same" padding if ticked)."""
+        layers = [dict(layer) for layer in self.presets[self.preset.value]]
+        if self.same_padding.value:
+            for layer in layers:
+                if layer["type"] == "conv":
+                    layer["padding"] = layer["kernel_size"] // 2
+        return layers
+
+    def settings(self):
+        """Arguments of :func:`cnncourse.plot.receptive_field_map` for the current state."""
+        return {"layers": self.layers(), "input_side": self.input_side, "i": self.row.value,
+                "j": self.col.value, "layer_index": self.layer.value}
+
+    def _side(self):
+        """Output side of the selected layer."""
+        from . import architecture
+
+        rows = architecture.count_params(self.layers(), (1, self.input_side, self.input_side))
+        return rows[self.layer.value][0][1]
+
+    def _sync_sliders(self, new_stack=False):
+        """Fit the slider ranges to the stack and layer; False (and ``error`` set) if the stack does not fit."""
+        self._busy = True
+        try:
+            if new_stack:
+                n = len(self.presets[self.preset.value])
+                self.layer.max = n - 1
+                self.layer.value = n - 1
+            try:
+                side = self._side()
+            except ValueError as err:  # e.g. a stack too deep for the input
+                self.error = str(err)
+                return False
+            for slider in (self.row, self.col):
+                if slider.value > side - 1:
+                    slider.value = side - 1
+                slider.max = side - 1
+                if new_stack:
+                    slider.value = (side - 1) // 2
+        finally:
+            self._busy = False
+        return True
+
+    def _on_stack(self, change):
+        if not self._busy:
+            self.error = None
+            self._sync_sliders(new_stack=True)
+            self.update()
+
+    def _on_setting(self, change):
+        if self._busy:
+            return
+        if change["owner"] is self.layer:
+            self.error = None
+            self._sync_sliders()
+        self.update()
+
+    # -------------------------------------------------------------- drawing
+
+    def update(self):
+        """Redraw the receptive-field map for the current settings."""
+        if self.error is None:
+            try:
+                fig = plot.receptive_field_map(**self.settings())
+            except ValueError as err:
+                self.error = str(err)
+            else:
+                self.output.outputs = (_figure_output(fig),)
+        if self.error is not None:
+            self.output.outputs = (_text_output(f"Cannot draw these settings: {self.error}"),)
+        self.n_draws += 1
+
+
+def receptive_field_explorer(layers=None, input_side=16):
+    """Interactive receptive field: pick a layer stack, a layer and one of its units.
+
+    Introduced in notebooks/02_convolution_layers.ipynb.  Static twin:
+    :func:`cnncourse.plot.receptive_field_map` (same figure for fixed settings).
+
+    Controls: a dropdown of stacks (one 3×3 conv; two 3×3; three 3×3 (= 7×7); 3×3 conv +
+    2×2 max-pool + 3×3 conv; one 5×5 conv; and "custom" when ``layers`` is given), a
+    checkbox for "same" padding, the layer shown, and the unit's row and column, whose ranges
+    follow that layer's output size.  The figure shades the input region the unit sees and
+    its title gives the receptive field ``R×R`` and the jump.
+
+    Parameters
+    ----------
+    layers : list of dict, optional
+        Your own conv/pool/relu stack, e.g.
+        ``[{"type": "conv", "filters": 8, "kernel_size": 3}, {"type": "maxpool", "kernel_size": 2}]``.
+    input_side : int, default 16
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The widget; its ``explorer`` attribute is the :class:`ReceptiveFieldExplorer` that drives it.
+
+    Raises
+    ------
+    ValueError
+        An invalid ``layers`` stack (unknown layer, flatten/dense, too deep for the input).
+
+    Examples
+    --------
+    >>> box = receptive_field_explorer()
+    >>> box.explorer.preset.value
+    'three 3×3 convs (= 7×7)'
+    """
+    explorer = ReceptiveFieldExplorer(layers=layers, input_side=input_side)
     box = explorer.widget
     box.explorer = explorer
     return box

@@ -13,6 +13,7 @@ import dataclasses
 import inspect
 import os
 import traceback
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -61,6 +62,7 @@ class Case:
     item_names: tuple = ()
     project: Any = None
     hidden: bool = False
+    forbid_warnings: bool = False  # e.g. an overflow RuntimeWarning from a naive sigmoid
 
     def view(self, output):
         """What is compared: the output itself, or ``project(output)``."""
@@ -144,6 +146,10 @@ def compare(expected, got, case, path=""):
         for name, e, g in zip(names, expected, got):
             compare(e, g, case, path=f"{path}.{name}" if path else name)
         return
+    if isinstance(expected, str):  # a rendered value, e.g. an output shape "(8, 26, 26)"
+        if got != expected:
+            raise _Mismatch("values", f"wrong value{_where(path)}: expected {expected}, got {got}.")
+        return
     if isinstance(expected, (int, np.integer)) and not isinstance(expected, (bool, np.bool_)):
         _compare_int(expected, got, path)
         return
@@ -185,6 +191,8 @@ def _compare_array(expected, got, case, path):
     if rule == "float":
         if got.dtype.kind != "f":
             raise _Mismatch("dtype", f"expected a floating-point array{_where(path)}, got dtype {got.dtype}.",
+                            "a boolean array holds True/False, not values: multiply the mask with the values."
+                            if got.dtype.kind == "b" else
                             "an integer array truncates fractions: create the output with dtype=float.")
         if _float_inputs_are_64(case) and got.dtype != np.float64:
             raise _Mismatch("dtype", f"expected dtype float64 for float64 inputs{_where(path)}, got {got.dtype}.",
@@ -293,10 +301,18 @@ def run_case(student, reference, case, mistakes, fname, all_cases=()):
 
     expected = case.view(_call(reference, case)[0])
     try:
-        with _guard.student_code():
+        with _guard.student_code(), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             got, copies = _call(student, case)
     except Exception as exc:
         raise CheckFailed(_student_error_message(fname, case, exc)) from None
+    runtime = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    if case.forbid_warnings and runtime:
+        raise CheckFailed(
+            f"{fname}() failed on case '{case.name}': it emitted RuntimeWarning: {runtime[0].message}.\n"
+            f"  Hint: {case.hint or 'rewrite the computation so that no intermediate value overflows.'}")
+    for w in caught:  # anything else is shown as usual, once the student code has returned
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
     changed = _mutated_inputs(originals, copies, names)
     if changed:

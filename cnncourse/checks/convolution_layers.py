@@ -1,0 +1,597 @@
+"""Checks for module 02_convolution_layers.
+
+Introduced in notebooks/02_convolution_layers.ipynb.  Each ``check_<function>`` takes the
+student's function, runs named cases against the references (:mod:`cnncourse.conv`,
+:mod:`cnncourse.activations`, :mod:`cnncourse.pool`, :mod:`cnncourse.architecture`), names
+known mistakes in its hints and prints one line when everything passes.  ``hidden=True``
+adds random cases drawn from ``CNNCOURSE_GRADING_SEED``.
+"""
+
+import numpy as np
+
+from .. import activations, architecture, conv, pool
+from ._core import Case, Mistake, _Mismatch, hidden_rng, run_check
+
+
+def _rand(shape, seed, dtype=np.float64, low=-3, high=4):
+    """Small distinct integers as floats: exact sums, and flips or swaps change the numbers."""
+    return np.random.default_rng(seed).integers(low, high, size=shape).astype(dtype)
+
+
+# ------------------------------------------------------------------ conv2d_forward_naive
+
+def _conv(x, w, b, stride=1, padding=0):
+    """Trusted numpy convolution for the variants (independent of the student's code)."""
+    x, w, b = (np.asarray(a, dtype=float) for a in (x, w, b))
+    xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    win = np.lib.stride_tricks.sliding_window_view(xpad, w.shape[2:], axis=(2, 3))[:, :, ::stride, ::stride]
+    return np.einsum("ncijkl,fckl->nfij", win, w) + b[None, :, None, None]
+
+
+def _conv_variant(transform):
+    def variant(x, w, b, stride=1, padding=0):
+        return transform(*(np.asarray(a, dtype=float) for a in (x, w, b)), stride, padding)
+    return variant
+
+
+CONV_MISTAKES = [
+    Mistake("channels not summed", _conv_variant(lambda x, w, b, s, p: _conv(x[:, :1], w[:, :1], b, s, p)),
+            "filter f has one kernel per input channel: multiply the whole (C, KH, KW) window by w[f] and sum "
+            "over channels too, not just channel 0."),
+    Mistake("channels averaged instead of summed",
+            _conv_variant(lambda x, w, b, s, p: (_conv(x, w, 0 * b, s, p) / x.shape[1]) + b[None, :, None, None]),
+            "add the per-channel results: np.sum over (C, KH, KW), not np.mean."),
+    Mistake("bias missing", _conv_variant(lambda x, w, b, s, p: _conv(x, w, 0 * b, s, p)),
+            "add b[f] to every output of filter f."),
+    Mistake("bias added per channel", _conv_variant(lambda x, w, b, s, p: _conv(x, w, x.shape[1] * b, s, p)),
+            "add the bias once per output value, after summing over channels, not once per channel."),
+    Mistake("bias of the wrong filter",
+            _conv_variant(lambda x, w, b, s, p: _conv(x, w, np.full_like(b, b[0]), s, p)),
+            "output channel f gets its own bias b[f]."),
+    Mistake("stride ignored", _conv_variant(lambda x, w, b, s, p: _conv(x, w, b, 1, p)),
+            "move the window `stride` pixels at a time: OH = (H + 2*padding - KH) // stride + 1."),
+    Mistake("padding ignored", _conv_variant(lambda x, w, b, s, p: _conv(x, w, b, s, 0)),
+            "pad H and W with `padding` zeros on each side first (np.pad on axes 2 and 3 only)."),
+    Mistake("H/W swapped", _conv_variant(lambda x, w, b, s, p: _conv(x, w, b, s, p).transpose(0, 1, 3, 2)),
+            "the output is (N, F, OH, OW): rows (from H, KH) before columns (from W, KW)."),
+    Mistake("kernel flipped (true convolution)",
+            _conv_variant(lambda x, w, b, s, p: _conv(x, w[:, :, ::-1, ::-1], b, s, p)),
+            "a conv layer computes cross-correlation: window[c, a, d] * w[f, c, a, d], no flipping."),
+]
+
+
+def check_conv2d_forward_naive(conv2d_forward_naive, hidden=False):
+    """Check ``conv2d_forward_naive(x, w, b, stride=1, padding=0)``."""
+    __tracebackhide__ = True
+    c = lambda name, x, w, b, **kw: Case(name, (x, w, b), kw)  # noqa: E731
+    cases = [
+        c("1 image, 1 channel, 1 filter", _rand((1, 1, 4, 4), 0), _rand((1, 1, 3, 3), 1), np.array([0.5])),
+        c("3 input channels are summed", _rand((1, 3, 5, 5), 2), _rand((1, 3, 3, 3), 3), np.array([1.0])),
+        c("2 filters, each with its own bias", _rand((1, 2, 4, 5), 4), _rand((2, 2, 2, 3), 5), np.array([1.0, -2.0])),
+        c("a batch of 3 images, 4 filters", _rand((3, 2, 5, 4), 6), _rand((4, 2, 3, 3), 7), _rand((4,), 8)),
+        c("stride 2", _rand((2, 3, 7, 7), 9), _rand((2, 3, 3, 3), 10), np.array([0.0, 1.0]), stride=2),
+        c("zero padding 1", _rand((1, 2, 5, 6), 11), _rand((3, 2, 3, 3), 12), _rand((3,), 13), padding=1),
+        c("padding 2 and stride 3, non-square", _rand((2, 1, 9, 8), 14), _rand((2, 1, 4, 3), 15), np.array([1.0, 2.0]),
+          stride=3, padding=2),
+        c("float32 inputs", _rand((2, 2, 6, 5), 16, np.float32), _rand((3, 2, 3, 2), 17, np.float32),
+          _rand((3,), 18, np.float32), padding=1),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(8):
+            n, ch, f = (int(v) for v in rng.integers(1, 4, size=3))
+            h, w_ = (int(v) for v in rng.integers(4, 10, size=2))
+            kh, kw = (int(v) for v in rng.integers(1, 4, size=2))
+            s, p = int(rng.integers(1, 3)), int(rng.integers(0, 3))
+            dtype = np.float32 if i % 2 else np.float64
+            cases.append(Case(f"hidden #{i + 1} (x {(n, ch, h, w_)}, w {(f, ch, kh, kw)}, stride {s}, padding {p})",
+                              (rng.normal(size=(n, ch, h, w_)).astype(dtype), rng.normal(size=(f, ch, kh, kw)).astype(dtype),
+                               rng.normal(size=f).astype(dtype)), {"stride": s, "padding": p}, hidden=True))
+    run_check(conv2d_forward_naive, reference=conv.conv2d_forward_naive, cases=cases, mistakes=CONV_MISTAKES)
+
+
+# ------------------------------------------------------------------ activations
+
+_BIG = np.array([-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0])
+
+
+def _act_cases(alpha_name=None, alpha=None, big=True, hint=""):
+    kw = {alpha_name: alpha} if alpha_name else {}
+    cases = [
+        Case("a few numbers", (np.array([-2.0, -0.5, 0.0, 0.5, 2.0]),), dict(kw)),
+        Case("a 2-D array", (_rand((3, 4), 20) / 2,), dict(kw)),
+        Case("a batch of feature maps (N, C, H, W)", (_rand((2, 3, 4, 4), 21) / 3,), dict(kw)),
+        Case("float32 input", (_rand((4, 5), 22, np.float32) / 2,), dict(kw)),
+        Case("zeros", (np.zeros((2, 3)),), dict(kw)),
+    ]
+    if alpha_name:
+        cases.append(Case(f"{alpha_name}={alpha * 20:g}", (np.array([-3.0, -1.0, 0.0, 1.0, 3.0]),), {alpha_name: alpha * 20}))
+    if big:
+        cases.append(Case("large |x| (no overflow)", (_BIG.copy(),), dict(kw), forbid_warnings=True, hint=hint))
+    return cases
+
+
+def _hidden_act_cases(cases, alpha_name=None):
+    rng = hidden_rng()
+    for i in range(4):
+        shape = tuple(int(v) for v in rng.integers(1, 6, size=int(rng.integers(1, 5))))
+        x = (rng.normal(size=shape) * 5).astype(np.float32 if i % 2 else np.float64)
+        kw = {alpha_name: float(rng.uniform(0.05, 0.5))} if alpha_name else {}
+        cases.append(Case(f"hidden #{i + 1} (shape {shape})", (x,), kw, hidden=True))
+    return cases
+
+
+def _v(f):
+    """Wrap a numpy expression as an activation variant (float input)."""
+    def variant(x, *args, **kwargs):
+        with np.errstate(all="ignore"):
+            return f(np.asarray(x, dtype=float), *args, **kwargs)
+    return variant
+
+
+RELU_MISTAKES = [
+    Mistake("negative part kept as its size", _v(lambda x: np.abs(x)), "ReLU sets negative values to 0: np.maximum(x, 0)."),
+    Mistake("minimum instead of maximum", _v(lambda x: np.minimum(x, 0)), "keep the positive part: np.maximum(x, 0)."),
+    Mistake("clipped at 1", _v(lambda x: np.clip(x, 0, 1)), "ReLU has no upper limit: positive values pass unchanged."),
+    Mistake("returns the mask", _v(lambda x: (x > 0).astype(float)), "return the values where x > 0, not a 0/1 mask: x * (x > 0)."),
+]
+
+
+def check_relu(relu, hidden=False):
+    """Check ``relu(x)``."""
+    __tracebackhide__ = True
+    cases = _act_cases(big=False)
+    run_check(relu, reference=activations.relu, cases=_hidden_act_cases(cases) if hidden else cases,
+              mistakes=RELU_MISTAKES)
+
+
+LEAKY_MISTAKES = [
+    Mistake("alpha ignored", _v(lambda x, alpha=0.01: np.where(x > 0, x, 0.01 * x)),
+            "use the `alpha` argument, not a fixed 0.01."),
+    Mistake("plain ReLU", _v(lambda x, alpha=0.01: np.maximum(x, 0)), "negative values become alpha * x, not 0."),
+    Mistake("alpha on the positive side", _v(lambda x, alpha=0.01: np.where(x > 0, alpha * x, x)),
+            "positive values pass unchanged; only negative ones are scaled by alpha."),
+    Mistake("max(x, alpha)", _v(lambda x, alpha=0.01: np.maximum(x, alpha)),
+            "the negative part is alpha * x (a line through 0), not the constant alpha."),
+]
+
+
+def check_leaky_relu(leaky_relu, hidden=False):
+    """Check ``leaky_relu(x, alpha=0.01)``."""
+    __tracebackhide__ = True
+    cases = _act_cases("alpha", 0.01, big=False)
+    run_check(leaky_relu, reference=activations.leaky_relu,
+              cases=_hidden_act_cases(cases, "alpha") if hidden else cases, mistakes=LEAKY_MISTAKES)
+
+
+ELU_MISTAKES = [
+    Mistake("alpha ignored", _v(lambda x, alpha=1.0: np.where(x > 0, x, np.expm1(np.minimum(x, 0)))),
+            "scale the negative part by `alpha`: alpha * (exp(x) - 1)."),
+    Mistake("forgot the -1", _v(lambda x, alpha=1.0: np.where(x > 0, x, alpha * np.exp(np.minimum(x, 0)))),
+            "ELU is alpha * (exp(x) - 1) for x <= 0, so it is 0 at x = 0 and tends to -alpha."),
+    Mistake("exponential on the positive side", _v(lambda x, alpha=1.0: np.where(x > 0, alpha * np.expm1(x), x)),
+            "positive values pass unchanged; the exponential is for x <= 0."),
+    Mistake("plain ReLU", _v(lambda x, alpha=1.0: np.maximum(x, 0)), "negative values become alpha * (exp(x) - 1), not 0."),
+]
+
+_ELU_OVERFLOW = ("np.where evaluates both branches, so exp(x) overflows for large positive x even where it is "
+                 "not used: compute it on np.minimum(x, 0).")
+
+
+def check_elu(elu, hidden=False):
+    """Check ``elu(x, alpha=1.0)``."""
+    __tracebackhide__ = True
+    cases = _act_cases("alpha", 1.0, hint=_ELU_OVERFLOW)
+    run_check(elu, reference=activations.elu, cases=_hidden_act_cases(cases, "alpha") if hidden else cases,
+              mistakes=ELU_MISTAKES)
+
+
+SIGMOID_MISTAKES = [
+    Mistake("sign error", _v(lambda x: 1 / (1 + np.exp(x))), "sigmoid(x) = 1 / (1 + exp(-x)): it grows with x."),
+    Mistake("forgot the 1 +", _v(lambda x: 1 / np.exp(-x)), "sigmoid(x) = 1 / (1 + exp(-x))."),
+    Mistake("tanh instead of sigmoid", _v(lambda x: np.tanh(x)), "sigmoid maps to (0, 1); tanh maps to (-1, 1)."),
+    Mistake("logistic of x/2", _v(lambda x: 1 / (1 + np.exp(-x / 2))), "use exp(-x), not exp(-x/2)."),
+]
+
+_SIGMOID_OVERFLOW = ("sigmoid overflow: exp(-x) overflows for x < -709. With z = exp(-|x|) (never above 1), "
+                     "sigmoid(x) = 1/(1+z) for x >= 0 and z/(1+z) for x < 0.")
+
+
+def check_sigmoid(sigmoid, hidden=False):
+    """Check ``sigmoid(x)``: right values and no overflow warning for large ``|x|``."""
+    __tracebackhide__ = True
+    cases = _act_cases(hint=_SIGMOID_OVERFLOW)
+    run_check(sigmoid, reference=activations.sigmoid, cases=_hidden_act_cases(cases) if hidden else cases,
+              mistakes=SIGMOID_MISTAKES)
+
+
+TANH_MISTAKES = [
+    Mistake("sigmoid instead of tanh", _v(lambda x: 1 / (1 + np.exp(-x))), "tanh maps to (-1, 1) and tanh(0) = 0."),
+    Mistake("2*sigmoid(x) - 1", _v(lambda x: 2 / (1 + np.exp(-x)) - 1), "tanh(x) = 2*sigmoid(2x) - 1: note the 2x."),
+    Mistake("sign error", _v(lambda x: -np.tanh(x)), "tanh(x) = (e^x - e^-x) / (e^x + e^-x): positive for x > 0."),
+    Mistake("sinh instead of tanh", _v(lambda x: np.sinh(x)), "divide by cosh: tanh = sinh / cosh."),
+]
+
+_TANH_OVERFLOW = ("overflow: e^x and e^-x overflow for |x| > 709 and inf/inf is nan. Use np.tanh, or "
+                  "z = exp(-2|x|): tanh(x) = sign(x) * (1 - z) / (1 + z).")
+
+
+def check_tanh(tanh, hidden=False):
+    """Check ``tanh(x)``."""
+    __tracebackhide__ = True
+    cases = _act_cases(hint=_TANH_OVERFLOW)
+    run_check(tanh, reference=activations.tanh, cases=_hidden_act_cases(cases) if hidden else cases,
+              mistakes=TANH_MISTAKES)
+
+
+# ------------------------------------------------------------------ pooling
+
+def _pool(x, k, stride=None, op=np.max):
+    x = np.asarray(x, dtype=float)
+    s = k if stride is None else stride
+    win = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s]
+    return op(win, axis=(4, 5))
+
+
+def _pool_ceil(x, k, stride, op):
+    """Pooling that keeps a last, partial window (ceil mode), over the pixels it has."""
+    s = k if stride is None else stride
+    oh, ow = (-(-(n - k) // s) + 1 for n in x.shape[2:])
+    padded = np.full(x.shape[:2] + ((oh - 1) * s + k, (ow - 1) * s + k), np.nan)
+    padded[:, :, :x.shape[2], :x.shape[3]] = x
+    nan_op = np.nanmax if op is np.max else np.nanmean
+    win = np.lib.stride_tricks.sliding_window_view(padded, (k, k), axis=(2, 3))[:, :, ::s, ::s]
+    return nan_op(win, axis=(4, 5))
+
+
+def _pool_variant(transform):
+    def variant(x, kernel_size=2, stride=None):
+        return transform(np.asarray(x, dtype=float), kernel_size, stride)
+    return variant
+
+
+def _pool_mistakes(op, other, other_name):
+    return [
+        Mistake("pooling windows overlapping wrongly (stride ignored)",
+                _pool_variant(lambda x, k, s: _pool(x, k, 1, op)),
+                "windows start every `stride` pixels; stride=None means stride = kernel_size, so the windows tile "
+                "the input without overlapping."),
+        Mistake("pooling windows overlapping wrongly (stride always = kernel_size)",
+                _pool_variant(lambda x, k, s: _pool(x, k, k, op)),
+                "when stride < kernel_size the windows overlap: start window (i, j) at (i*stride, j*stride)."),
+        Mistake("H/W swapped", _pool_variant(lambda x, k, s: _pool(x, k, s, op).transpose(0, 1, 3, 2)),
+                "the output is (N, C, OH, OW): rows from H first."),
+        Mistake("pooled across channels", _pool_variant(lambda x, k, s: op(_pool(x, k, s, op), axis=1, keepdims=True)),
+                "pool each channel on its own: the output keeps all C channels."),
+        Mistake(f"{other_name} instead", _pool_variant(lambda x, k, s: _pool(x, k, s, other)),
+                f"this function takes the {'maximum' if op is np.max else 'mean'} of each window."),
+        Mistake("partial windows at the edge kept", _pool_variant(lambda x, k, s: _pool_ceil(x, k, s, op)),
+                "like torch, drop a last window that does not fit: OH = (H - kernel_size) // stride + 1."),
+    ]
+
+
+MAX_POOL_MISTAKES = _pool_mistakes(np.max, np.mean, "average")
+AVG_POOL_MISTAKES = _pool_mistakes(np.mean, np.max, "max") + [
+    Mistake("sum instead of mean", _pool_variant(lambda x, k, s: _pool(x, k, s, np.sum)),
+            "divide each window's sum by kernel_size**2 (or use .mean)."),
+]
+
+
+def _pool_cases():
+    p = lambda name, x, **kw: Case(name, (x,), kw)  # noqa: E731
+    return [
+        p("2x2 windows on a 4x4 map", _rand((1, 1, 4, 4), 30)),
+        p("batch of 2, 3 channels, 4x6", _rand((2, 3, 4, 6), 31), kernel_size=2),
+        p("3x3 windows on 6x9", _rand((1, 2, 6, 9), 32), kernel_size=3),
+        p("odd size 5x7: the last row and column are dropped", _rand((1, 1, 5, 7), 33), kernel_size=2),
+        p("overlapping windows: kernel 2, stride 1", _rand((1, 2, 4, 5), 34), kernel_size=2, stride=1),
+        p("overlapping windows: kernel 3, stride 2", _rand((2, 1, 7, 7), 35), kernel_size=3, stride=2),
+        p("stride larger than the window: kernel 2, stride 3", _rand((1, 1, 8, 8), 36), kernel_size=2, stride=3),
+        p("ties in a window (a constant map)", np.full((1, 2, 4, 4), 3.0), kernel_size=2),
+        p("float32 input", _rand((2, 2, 6, 6), 37, np.float32), kernel_size=2),
+    ]
+
+
+def _hidden_pool_cases(cases):
+    rng = hidden_rng()
+    for i in range(8):
+        n, ch = (int(v) for v in rng.integers(1, 4, size=2))
+        h, w = (int(v) for v in rng.integers(3, 12, size=2))
+        k = int(rng.integers(1, min(h, w, 4) + 1))
+        s = None if i % 3 == 0 else int(rng.integers(1, 4))
+        x = rng.normal(size=(n, ch, h, w)).astype(np.float32 if i % 2 else np.float64)
+        cases.append(Case(f"hidden #{i + 1} (x {(n, ch, h, w)}, kernel {k}, stride {s})", (x,),
+                          {"kernel_size": k, "stride": s}, hidden=True))
+    return cases
+
+
+def check_max_pool2d_forward(max_pool2d_forward, hidden=False):
+    """Check ``max_pool2d_forward(x, kernel_size=2, stride=None)``."""
+    __tracebackhide__ = True
+    cases = _pool_cases()
+    run_check(max_pool2d_forward, reference=pool.max_pool2d_forward,
+              cases=_hidden_pool_cases(cases) if hidden else cases, mistakes=MAX_POOL_MISTAKES)
+
+
+def check_avg_pool2d_forward(avg_pool2d_forward, hidden=False):
+    """Check ``avg_pool2d_forward(x, kernel_size=2, stride=None)``."""
+    __tracebackhide__ = True
+    cases = _pool_cases()
+    run_check(avg_pool2d_forward, reference=pool.avg_pool2d_forward,
+              cases=_hidden_pool_cases(cases) if hidden else cases, mistakes=AVG_POOL_MISTAKES)
+
+
+def _as_conv_variant(make_w, stride_of=lambda k: k):
+    def variant(x, kernel_size):
+        x = np.asarray(x, dtype=float)
+        ch = x.shape[1]
+        return _conv(x, make_w(ch, kernel_size), np.zeros(ch), stride=stride_of(kernel_size))
+    return variant
+
+
+def _diag(ch, k, value):
+    w = np.zeros((ch, ch, k, k))
+    w[np.arange(ch), np.arange(ch)] = value
+    return w
+
+
+AVG_AS_CONV_MISTAKES = [
+    Mistake("channels mixed", _as_conv_variant(lambda ch, k: np.full((ch, ch, k, k), 1 / k**2)),
+            "output channel c must only see input channel c: w[c, c] is the mean kernel, w[c, d] = 0 for d != c."),
+    Mistake("channels mixed (averaged over channels)", _as_conv_variant(lambda ch, k: np.full((ch, ch, k, k), 1 / (ch * k**2))),
+            "pooling works per channel: w[c, c] = 1/K² and zeros on the other channels, not 1/(C·K²) everywhere."),
+    Mistake("kernel not normalized", _as_conv_variant(lambda ch, k: _diag(ch, k, 1.0)),
+            "the mean kernel is 1/K² everywhere (it sums to 1)."),
+    Mistake("stride not set", _as_conv_variant(lambda ch, k: _diag(ch, k, 1 / k**2), lambda k: 1),
+            "pooling windows do not overlap: call your conv with stride = kernel_size."),
+    Mistake("divided by K instead of K²", _as_conv_variant(lambda ch, k: _diag(ch, k, 1 / k)),
+            "a KxK window has K² pixels: each weight is 1/K²."),
+]
+
+
+def check_avg_pool_as_conv(avg_pool_as_conv, hidden=False):
+    """Check ``avg_pool_as_conv(x, kernel_size)`` (which uses the student's own convolution)."""
+    __tracebackhide__ = True
+    cases = [
+        Case("1 channel, 2x2", (_rand((1, 1, 4, 4), 40), 2)),
+        Case("3 channels stay separate", (_rand((1, 3, 4, 6), 41), 2)),
+        Case("batch of 2, 3x3 windows", (_rand((2, 2, 6, 9), 42), 3)),
+        Case("odd size 5x5, 2x2 windows", (_rand((1, 2, 5, 5), 43), 2)),
+        Case("kernel 1 is the identity", (_rand((1, 2, 3, 3), 44), 1)),
+        Case("float32 input", (_rand((1, 2, 4, 4), 45, np.float32), 2)),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(4):
+            n, ch, k = int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
+            h, w = (int(v) for v in rng.integers(k, 10, size=2))
+            cases.append(Case(f"hidden #{i + 1} (x {(n, ch, h, w)}, kernel {k})",
+                              (rng.normal(size=(n, ch, h, w)), k), hidden=True))
+    run_check(avg_pool_as_conv, reference=pool.avg_pool_as_conv, cases=cases, mistakes=AVG_AS_CONV_MISTAKES)
+
+
+# ------------------------------------------------------------------ flatten
+
+FLATTEN_MISTAKES = [
+    Mistake("batch flattened too", lambda x: np.asarray(x).ravel(), "keep the batch axis: the output is (N, C*H*W)."),
+    Mistake("channels-last order", lambda x: np.moveaxis(np.asarray(x), 1, -1).reshape(len(x), -1) if np.ndim(x) == 4
+            else np.asarray(x).reshape(len(x), -1),
+            "flatten in (C, H, W) order like torch.flatten(x, 1): x.reshape(N, -1), no transpose first."),
+    Mistake("H/W swapped", lambda x: np.swapaxes(np.asarray(x), -1, -2).reshape(len(x), -1) if np.ndim(x) == 4
+            else np.asarray(x).reshape(len(x), -1),
+            "flatten rows of W values one after the other: x.reshape(N, -1)."),
+    Mistake("transposed result", lambda x: np.asarray(x).reshape(len(x), -1).T,
+            "one row per example: the output is (N, C*H*W), not (C*H*W, N)."),
+    Mistake("features and batch mixed", lambda x: np.asarray(x).reshape(-1, len(x)),
+            "reshape to (N, -1): the batch size goes first. reshape(-1, N) scrambles the examples."),
+]
+
+
+def check_flatten(flatten, hidden=False):
+    """Check ``flatten(x) -> (N, C*H*W)``."""
+    __tracebackhide__ = True
+    cases = [
+        Case("(2, 3, 4, 5) feature maps", (_rand((2, 3, 4, 5), 50),)),
+        Case("a single example (1, 2, 3, 3)", (_rand((1, 2, 3, 3), 51),)),
+        Case("1x1 maps (4, 6, 1, 1)", (_rand((4, 6, 1, 1), 52),)),
+        Case("non-square maps (3, 2, 2, 5)", (_rand((3, 2, 2, 5), 53),)),
+        Case("already flat (3, 7)", (_rand((3, 7), 54),)),
+        Case("float32 input", (_rand((2, 2, 3, 3), 55, np.float32),)),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(4):
+            shape = tuple(int(v) for v in rng.integers(1, 6, size=4))
+            cases.append(Case(f"hidden #{i + 1} (shape {shape})", (rng.normal(size=shape),), hidden=True))
+    run_check(flatten, reference=conv.flatten, cases=cases, mistakes=FLATTEN_MISTAKES)
+
+
+# ------------------------------------------------------------------ count_params and receptive_field
+
+def _rows(n_layers, n_fields, label):
+    """A projection that turns the student's rows into named, comparable values."""
+    def project(rows):
+        if not isinstance(rows, (list, tuple)):
+            raise _Mismatch("type", f"expected a list with one row per layer, got {type(rows).__name__}.",
+                            "return a list such as [(output_shape, weights, biases), ...].")
+        if len(rows) != n_layers:
+            raise _Mismatch("length", f"expected {n_layers} rows (one per layer), got {len(rows)}.",
+                            "append one row for every layer, activations and flatten included.")
+        values = []
+        for row in rows:
+            if not isinstance(row, (list, tuple)) or len(row) != n_fields:
+                raise _Mismatch("type", f"expected each row to be a tuple {label}, got {row!r}.",
+                                f"append a tuple {label} for each layer.")
+            for item in row:
+                if isinstance(item, (tuple, list)):
+                    values.append(str(tuple(int(s) for s in item)))
+                elif isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+                    values.append(int(item))
+                else:
+                    values.append(item)
+        return tuple(values)
+    return project
+
+
+def _names(layers, fields):
+    return tuple(f"layer {i} ({layer['type']}) {field}" for i, layer in enumerate(layers) for field in fields)
+
+
+CONV3 = {"type": "conv", "filters": 10, "kernel_size": 3}
+
+
+def _count_variant(weights_of, shape_of=None):
+    """count_params with a wrong rule for conv/dense weights or output shape (trusted numpy)."""
+    def variant(layers, input_shape):
+        rows = []
+        shape = tuple(input_shape)
+        for layer in layers:
+            kind = layer["type"]
+            new_shape, w, b = shape, 0, 0
+            if kind == "flatten":
+                new_shape = (int(np.prod(shape)),)
+            elif kind == "dense":
+                new_shape, w, b = (layer["units"],), shape[0] * layer["units"], layer["units"]
+            elif kind in ("conv", "maxpool", "avgpool"):
+                k, s = layer["kernel_size"], layer.get("stride") or (1 if kind == "conv" else layer["kernel_size"])
+                p = layer.get("padding", 0)
+                side = shape_of or (lambda n, k, s, p: (n + 2 * p - k) // s + 1)
+                oh, ow = side(shape[1], k, s, p), side(shape[2], k, s, p)
+                if kind == "conv":
+                    new_shape, w, b = (layer["filters"], oh, ow), layer["filters"] * shape[0] * k * k, layer["filters"]
+                else:
+                    new_shape = (shape[0], oh, ow)
+            w, b = weights_of(kind, layer, shape, new_shape, w, b)
+            rows.append((new_shape, w, b))
+            shape = new_shape
+        return rows
+    return variant
+
+
+COUNT_MISTAKES = [
+    Mistake("bias forgotten in counts", _count_variant(lambda kind, L, i, o, w, b: (w, 0)),
+            "every conv filter and every dense unit has one bias: biases = F (conv) or U (dense)."),
+    Mistake("conv params counted per position",
+            _count_variant(lambda kind, L, i, o, w, b: (w * o[1] * o[2], b) if kind == "conv" else (w, b)),
+            "a filter's weights are shared by all positions: F*C*K*K, whatever the output size."),
+    Mistake("input channels ignored",
+            _count_variant(lambda kind, L, i, o, w, b: (w // i[0], b) if kind == "conv" else (w, b)),
+            "each filter has one KxK kernel per input channel: F*C*K*K weights."),
+    Mistake("pooling given parameters",
+            _count_variant(lambda kind, L, i, o, w, b: (i[0] * L["kernel_size"] ** 2, 0) if kind.endswith("pool") else (w, b)),
+            "pooling has no weights: it only takes the max or mean of each window."),
+    Mistake("padding ignored in the output size", _count_variant(lambda kind, L, i, o, w, b: (w, b),
+                                                                 lambda n, k, s, p: (n - k) // s + 1),
+            "OH = (H + 2*padding - K) // stride + 1."),
+    Mistake("stride ignored in the output size", _count_variant(lambda kind, L, i, o, w, b: (w, b),
+                                                                lambda n, k, s, p: n + 2 * p - k + 1),
+            "divide by the stride: OH = (H + 2*padding - K) // stride + 1 (pooling's stride defaults to K)."),
+]
+
+
+SEED_EXAMPLE = [
+    {"type": "conv", "filters": 3, "kernel_size": 5, "padding": 2}, {"type": "relu"},
+    {"type": "maxpool", "kernel_size": 2},
+    {"type": "conv", "filters": 3, "kernel_size": 3, "padding": 1}, {"type": "relu"},
+    {"type": "maxpool", "kernel_size": 2},
+    {"type": "flatten"}, {"type": "dense", "units": 10},
+]
+SMALL_CNN = [CONV3, {"type": "conv", "filters": 8, "kernel_size": 3}]
+DENSE_NET = [{"type": "flatten"}, {"type": "dense", "units": 20}, {"type": "relu"}, {"type": "dense", "units": 10}]
+
+
+def check_count_params(count_params, hidden=False):
+    """Check ``count_params(layers, input_shape)`` -> [(output_shape, weights, biases), ...]."""
+    __tracebackhide__ = True
+    fields = ("output shape", "weights", "biases")
+    label = "(output_shape, weights, biases)"
+
+    def case(name, layers, input_shape, is_hidden=False):
+        return Case(name, (layers, input_shape), project=_rows(len(layers), 3, label), dtype_rule=None,
+                    item_names=_names(layers, fields), hidden=is_hidden)
+
+    cases = [
+        case("dense layer on a 28x28 digit", [{"type": "flatten"}, {"type": "dense", "units": 10}], (1, 28, 28)),
+        case("one 3x3 conv layer, 10 filters", [CONV3], (1, 28, 28)),
+        case("conv on 3 input channels", [{"type": "conv", "filters": 4, "kernel_size": 5}], (3, 32, 32)),
+        case("the small CNN (810 weights)", SMALL_CNN, (1, 28, 28)),
+        case("the same CNN on 256x256 images", SMALL_CNN, (1, 256, 256)),
+        case("a small dense net 784-20-10", DENSE_NET, (1, 28, 28)),
+        case("conv with padding 2 and stride 2", [{"type": "conv", "filters": 6, "kernel_size": 5, "stride": 2,
+                                                   "padding": 2}], (1, 28, 28)),
+        case("pooling has no parameters", [CONV3, {"type": "maxpool", "kernel_size": 2},
+                                           {"type": "avgpool", "kernel_size": 3, "stride": 1}], (1, 28, 28)),
+        case("the seed example: conv, pool, conv, pool, dense head", SEED_EXAMPLE, (1, 28, 28)),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(4):
+            c, side = int(rng.integers(1, 4)), int(rng.integers(16, 40))
+            layers = [{"type": "conv", "filters": int(rng.integers(2, 9)), "kernel_size": int(rng.integers(1, 6)),
+                       "stride": int(rng.integers(1, 3)), "padding": int(rng.integers(0, 3))}, {"type": "relu"},
+                      {"type": "maxpool", "kernel_size": 2}, {"type": "flatten"},
+                      {"type": "dense", "units": int(rng.integers(2, 12))}]
+            cases.append(case(f"hidden #{i + 1} (input {(c, side, side)})", layers, (c, side, side), True))
+    run_check(count_params, reference=architecture.count_params, cases=cases, mistakes=COUNT_MISTAKES)
+
+
+def _rf_variant(step):
+    def variant(layers):
+        size, jump, rows = 1, 1, []
+        for layer in layers:
+            if layer["type"] != "relu":
+                k = layer["kernel_size"]
+                s = layer.get("stride") or (1 if layer["type"] == "conv" else k)
+                size, jump = step(size, jump, k, s, layer.get("padding", 0))
+            rows.append((size, jump))
+        return rows
+    return variant
+
+
+RF_MISTAKES = [
+    Mistake("jump ignored", _rf_variant(lambda r, j, k, s, p: (r + (k - 1), j * s)),
+            "after a stride-s layer neighbouring units are s input pixels apart: size += (K - 1) * jump, "
+            "then jump *= stride."),
+    Mistake("adding K instead of K - 1", _rf_variant(lambda r, j, k, s, p: (r + k * j, j * s)),
+            "a KxK window adds K - 1 pixels to what one unit sees: two 3x3 layers see 5x5, not 6x6."),
+    Mistake("jump updated too early", _rf_variant(lambda r, j, k, s, p: (r + (k - 1) * j * s, j * s)),
+            "use the jump *before* this layer when growing the size; update the jump afterwards."),
+    Mistake("sizes multiplied", _rf_variant(lambda r, j, k, s, p: (r * k, j * s)),
+            "receptive fields grow by addition: size += (K - 1) * jump (two 3x3 layers: 5, not 9)."),
+    Mistake("padding counted", _rf_variant(lambda r, j, k, s, p: (r + (k - 1) * j + 2 * p, j * s)),
+            "padding adds zeros around the input; it does not change how many input pixels a unit sees."),
+]
+
+
+def check_receptive_field(receptive_field, hidden=False):
+    """Check ``receptive_field(layers)`` -> [(size, jump), ...]."""
+    __tracebackhide__ = True
+    c3 = {"type": "conv", "filters": 4, "kernel_size": 3}
+    pool2 = {"type": "maxpool", "kernel_size": 2}
+
+    def case(name, layers, is_hidden=False):
+        return Case(name, (layers,), project=_rows(len(layers), 2, "(size, jump)"), dtype_rule=None,
+                    item_names=_names(layers, ("size", "jump")), hidden=is_hidden)
+
+    cases = [
+        case("one 3x3 conv", [c3]),
+        case("two 3x3 convs see 5x5", [c3, c3]),
+        case("three 3x3 convs see 7x7", [c3, {"type": "relu"}, c3, {"type": "relu"}, c3]),
+        case("a 5x5 conv with padding 2", [{"type": "conv", "filters": 2, "kernel_size": 5, "padding": 2}]),
+        case("conv, 2x2 max-pool, conv: the jump doubles", [c3, pool2, c3]),
+        case("stride-2 conv then 3x3 conv", [{"type": "conv", "filters": 2, "kernel_size": 3, "stride": 2}, c3]),
+        case("overlapping pooling: kernel 3, stride 2", [c3, {"type": "maxpool", "kernel_size": 3, "stride": 2}, c3]),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(4):
+            layers = []
+            for _ in range(int(rng.integers(2, 6))):
+                if rng.random() < 0.6:
+                    layers.append({"type": "conv", "filters": 2, "kernel_size": int(rng.integers(1, 6)),
+                                   "stride": int(rng.integers(1, 3)), "padding": int(rng.integers(0, 2))})
+                else:
+                    layers.append({"type": "maxpool", "kernel_size": int(rng.integers(2, 4)),
+                                   "stride": int(rng.integers(1, 3))})
+            cases.append(case(f"hidden #{i + 1} ({len(layers)} layers)", layers, True))
+    run_check(receptive_field, reference=architecture.receptive_field, cases=cases, mistakes=RF_MISTAKES)

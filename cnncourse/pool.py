@@ -1,0 +1,104 @@
+"""Module 02 references: max and average pooling, and average pooling as a convolution.
+
+Introduced in notebooks/02_convolution_layers.ipynb.
+"""
+
+import numpy as np
+
+from . import _validate as v
+from ._guard import reference
+from .conv import conv2d_forward
+
+
+def _check_pool_args(x, kernel_size, stride):
+    x = v.require_array("x", x, ndim=4, shape_text="(N, C, H, W)",
+                        fix="For one image (C, H, W) pass x[None].")
+    kernel_size = v.require_int("kernel_size", kernel_size, minimum=1)
+    stride = kernel_size if stride is None else v.require_int("stride", stride, minimum=1)
+    if kernel_size > min(x.shape[2:]):
+        raise ValueError(v.message("kernel_size", f"be at most the input's height and width {x.shape[2:]}",
+                                   kernel_size, "Use a smaller window."))
+    return v.as_float(x), kernel_size, stride
+
+
+def _windows(x, kernel_size, stride):
+    win = np.lib.stride_tricks.sliding_window_view(x, (kernel_size, kernel_size), axis=(2, 3))
+    return win[:, :, ::stride, ::stride]  # (N, C, OH, OW, K, K)
+
+
+@reference
+def max_pool2d_forward(x, kernel_size=2, stride=None):
+    """Max pooling: the largest value of each ``kernel_size x kernel_size`` window, per channel.
+
+    Introduced in notebooks/02_convolution_layers.ipynb.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    kernel_size : int, default 2
+    stride : int or None, default None
+        Step between windows; ``None`` means ``kernel_size`` (windows tile the input without
+        overlapping).  Smaller strides make windows overlap.
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, OH, OW)
+        ``OH = (H - kernel_size) // stride + 1``, likewise ``OW`` (no padding, as torch's default).
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> max_pool2d_forward(x)[0, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    x, kernel_size, stride = _check_pool_args(x, kernel_size, stride)
+    return _windows(x, kernel_size, stride).max(axis=(4, 5))
+
+
+@reference
+def avg_pool2d_forward(x, kernel_size=2, stride=None):
+    """Average pooling: the mean of each window, per channel.
+
+    Introduced in notebooks/02_convolution_layers.ipynb.  Parameters and output shape as
+    :func:`max_pool2d_forward`.
+
+    Examples
+    --------
+    >>> avg_pool2d_forward(np.arange(16.0).reshape(1, 1, 4, 4))[0, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
+    x, kernel_size, stride = _check_pool_args(x, kernel_size, stride)
+    return _windows(x, kernel_size, stride).mean(axis=(4, 5))
+
+
+@reference
+def avg_pool_as_conv(x, kernel_size):
+    """Average pooling written as a convolution with stride ``kernel_size``.
+
+    Introduced in notebooks/02_convolution_layers.ipynb.  The filter for output channel c has
+    the mean kernel ``1/K²`` on input channel c and zeros on the others (channels are not
+    mixed); the bias is 0.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    kernel_size : int
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, H // kernel_size, W // kernel_size)
+        Equal to ``avg_pool2d_forward(x, kernel_size)``.
+
+    Examples
+    --------
+    >>> avg_pool_as_conv(np.arange(16.0).reshape(1, 1, 4, 4), 2)[0, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
+    x, kernel_size, _ = _check_pool_args(x, kernel_size, None)
+    channels = x.shape[1]
+    w = np.zeros((channels, channels, kernel_size, kernel_size), dtype=x.dtype)
+    w[np.arange(channels), np.arange(channels)] = 1.0 / kernel_size**2
+    return conv2d_forward(x, w, np.zeros(channels, dtype=x.dtype), stride=kernel_size)
