@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from conftest import unguarded
 import impls_convolution_layers as impl
-from cnncourse import _guard, activations, architecture, conv, pool
+from cnncourse import activations, architecture, conv, pool
 from cnncourse.checks import CheckFailed
 from cnncourse.checks import convolution_layers as cl
 
@@ -113,14 +114,6 @@ def _id(item):
     return f"{item[0].__name__[6:]}-{getattr(item[1], '__name__', '')}"
 
 
-def _unguarded(reference):
-    inner = next(cell.cell_contents for cell in reference.__closure__ if callable(cell.cell_contents))
-
-    def student(*args, **kwargs):
-        with _guard.trusted_code():
-            return inner(*args, **kwargs)
-
-    return student
 
 
 @pytest.mark.parametrize("hidden", [False, True])
@@ -132,7 +125,7 @@ def test_check_accepts_correct_code(check, student, hidden, capsys):
 
 @pytest.mark.parametrize("check, reference", REFERENCES, ids=[_id(r) for r in REFERENCES])
 def test_check_accepts_the_reference_code(check, reference):
-    assert check(_unguarded(reference), hidden=True) is None
+    assert check(unguarded(reference), hidden=True) is None
 
 
 @pytest.mark.parametrize("hidden", [False, True])

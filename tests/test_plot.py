@@ -1,20 +1,10 @@
 """Tests for cnncourse.plot: panels, outlined windows, annotations, errors, no figure leaks."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from cnncourse import filters, plot  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from cnncourse import filters, plot
 
 
 def _patch(ax, gid):

@@ -1,20 +1,10 @@
 """Tests for the module-02 helpers of cnncourse.plot: receptive-field map, parameter plot, tables."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from cnncourse import activations, architecture, conv, filters, plot, pool  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from cnncourse import activations, architecture, conv, filters, plot, pool
 
 
 def _patches(ax, gid):

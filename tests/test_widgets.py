@@ -2,24 +2,14 @@
 
 import base64
 
-import matplotlib
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import ipywidgets as W  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from cnncourse import filters, widgets  # noqa: E402
+from cnncourse import filters, widgets
 
 PHOTO = np.linspace(0.0, 1.0, 24 * 24).reshape(24, 24)  # small, so redraws are fast
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture

@@ -2,24 +2,14 @@
 
 import base64
 
-import matplotlib
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import pytest
 
-matplotlib.use("Agg")
-
-import ipywidgets as W  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-
-from cnncourse import architecture, widgets  # noqa: E402
+from cnncourse import architecture, widgets
 
 THREE = "three 3\u00d73 convs (= 7\u00d77)"
 POOLED = "3\u00d73 conv + 2\u00d72 max-pool + 3\u00d73 conv"
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture
