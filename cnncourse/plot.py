@@ -1328,3 +1328,540 @@ def receptive_field_map(layers, input_side, i, j, layer_index=-1):
     fig.suptitle(text, fontsize=11)
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------------------------ module 03: backpropagation
+
+
+def _cell_box(ax, r, c, h=1, w=1, gid=None, **style):
+    """Outline (or fill) the cells rows r..r+h-1, cols c..c+w-1 of a matrix panel."""
+    style = {"fill": False, "edgecolor": "red", "linewidth": 3, **style}
+    return ax.add_patch(Rectangle((c - 0.5, r - 0.5), w, h, gid=gid, **style))
+
+
+def _grad_fmt(values):
+    """Cell format for gradients: 3 decimals, or 2 significant digits when every entry is tiny."""
+    scale = float(np.max(np.abs(values))) if np.size(values) else 0.0
+    if 0 < scale < 0.01:
+        return lambda x: f"{x:.1e}".replace("e-0", "e-").replace("-", _MINUS) if x else "0"
+    return lambda x: format_number(x, 3)
+
+
+def _show_signed(values, ax, title, m=None, fmt=None, indices=False):
+    """A number grid on the diverging colormap centred at 0 (gradients, signed maps)."""
+    values = np.asarray(values, dtype=float)
+    m = _symmetric_limit(values) if m is None else m
+    return show_matrix(values, ax=ax, title=title, fmt=fmt or _auto_fmt(values), cmap="RdBu_r", vmin=-m, vmax=m,
+                       indices=indices)
+
+
+_TOY_LAYERS = (  # name, text in the box, output shape, parameters
+    ("input", "input image\n6\u00d76", "6\u00d76", 0),
+    ("conv", "conv 3\u00d73\nw (3, 3), bias b\n9 + 1 = 10 params", "4\u00d74", 10),
+    ("relu", "ReLU\n0 params", "4\u00d74", 0),
+    ("maxpool", "max-pool 2\u00d72\n0 params", "2\u00d72", 0),
+    ("flatten", "flatten\n0 params", "4", 0),
+    ("dense", "dense\nv (4,), bias c\n4 + 1 = 5 params", "1", 5),
+    ("sigmoid", "sigmoid\n0 params", "\u0177 \u2208 (0, 1)", 0),
+    ("loss", "binary\ncross-entropy\nL(\u0177, y)", "scalar L", 0),
+)
+
+
+def toy_network_diagram():
+    """Draw the module-03 toy network as a row of boxes with shapes and parameter counts.
+
+    Introduced in notebooks/03_backprop.ipynb.  The network: 6×6 image → 3×3 conv (w, b) →
+    ReLU → 2×2 max-pool → flatten → dense (v, c) → sigmoid → binary cross-entropy.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        One axes.  Each layer is a box (gid ``"layer:<name>"``, names ``input conv relu maxpool
+        flatten dense sigmoid loss``); boxes with trainable parameters are shaded orange.
+        Arrows carry the shape of the array passed on (forward, black) and a dashed arrow
+        underneath shows the gradients flowing back.  The title sums the parameters: 15.
+
+    Examples
+    --------
+    >>> fig = toy_network_diagram()
+    >>> sorted(p.get_gid() for p in fig.axes[0].patches if str(p.get_gid()).startswith("layer:"))[:2]
+    ['layer:conv', 'layer:dense']
+    >>> "15 trainable parameters" in fig.axes[0].get_title()
+    True
+    >>> plt.close(fig)
+    """
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    n = len(_TOY_LAYERS)
+    fig, ax = plt.subplots(figsize=(15, 3.6))
+    ax.set_xlim(-0.1, n * 1.6 - 0.4)
+    ax.set_ylim(-1.35, 1.05)
+    ax.set_axis_off()
+    box_w, box_h = 1.15, 1.3
+    for k, (name, text, out_shape, count) in enumerate(_TOY_LAYERS):
+        x0 = k * 1.6
+        color = "#fdd9a8" if count else "#e8eef7"
+        ax.add_patch(FancyBboxPatch((x0, -0.6), box_w, box_h, boxstyle="round,pad=0.03", facecolor=color,
+                                    edgecolor="0.3", linewidth=1.2, gid=f"layer:{name}"))
+        ax.text(x0 + box_w / 2, 0.05, text, ha="center", va="center", fontsize=9.5)
+        if k < n - 1:
+            ax.add_patch(FancyArrowPatch((x0 + box_w + 0.02, 0.2), (x0 + 1.6 - 0.02, 0.2), arrowstyle="-|>",
+                                         mutation_scale=14, color="black", gid="forward"))
+            ax.text(x0 + box_w + 0.225, 0.3, out_shape, ha="center", va="bottom", fontsize=8.5)
+            ax.add_patch(FancyArrowPatch((x0 + 1.6 - 0.02, -0.3), (x0 + box_w + 0.02, -0.3), arrowstyle="-|>",
+                                         mutation_scale=12, color="tab:red", linestyle="--", gid="backward"))
+    ax.text(0.5 * (n * 1.6 - 0.45), -1.0, "forward: arrays flow left to right (shapes above the arrows)      "
+            "backward: dL/d(array) flows right to left (red, dashed), same shapes",
+            ha="center", va="center", fontsize=9.5, color="0.25")
+    total = sum(count for *_, count in _TOY_LAYERS)
+    ax.set_title(f"the toy CNN: {total} trainable parameters (w: 9, b: 1, v: 4, c: 1; orange boxes)", fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def toy_network_pass(params, image, label=None):
+    """Draw every intermediate array of the toy network on one image, and its gradients.
+
+    Introduced in notebooks/03_backprop.ipynb.
+
+    Parameters
+    ----------
+    params : dict
+        ``{"w": (3, 3), "b": scalar, "v": (4,), "c": scalar}`` (see
+        :func:`cnncourse.backprop.init_toy_params`).
+    image : ndarray, shape (6, 6)
+    label : {0, 1}, optional
+        When given, a second row shows the backward pass: dL/dz, dL/dh, dL/d(pooled),
+        dL/d(relu output), dL/dz1 and the parameter gradients dL/dw, dL/db, dL/dv, dL/dc.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Forward panels labelled (``ax.get_label()``) "image", "w", "z1", "a1", "pooled", "h";
+        with a label also "dh", "dpooled", "da1", "dz1", "dw".  Each shows its array's numbers
+        (``ax.images[0].get_array()``).  The suptitle gives z, ŷ (and the loss and dL/dz).
+
+    Examples
+    --------
+    >>> p = {"w": np.eye(3), "b": 0.0, "v": np.ones(4), "c": 0.0}
+    >>> fig = toy_network_pass(p, np.ones((6, 6)))
+    >>> [ax.get_label() for ax in fig.axes]
+    ['image', 'w', 'z1', 'a1', 'pooled', 'h']
+    >>> plt.close(fig)
+    """
+    from . import backprop
+
+    p, image = backprop._toy_params(params), backprop._toy_image(image)
+    if label is not None and (isinstance(label, (bool, np.bool_)) or label not in (0, 1)):
+        raise ValueError(v.message("label", "be 0, 1 or None", repr(label),
+                                   "1 = vertical edge, 0 = horizontal edge; None draws the forward pass only."))
+    z1, a1, pooled, h, z = backprop._toy_layers(p, image)  # (1,1,4,4) (1,1,4,4) (1,1,2,2) (1,4) (1,)
+    y_hat = float(backprop._sigmoid(z)[0])
+    fwd = [("image", image, "image x (6\u00d76)", "gray"), ("w", p["w"], f"w, b = {format_number(p['b'])}", "kernel"),
+           ("z1", z1[0, 0], "z1 = x \u22c6 w + b (4\u00d74)", "signed"),
+           ("a1", a1[0, 0], "a1 = relu(z1)", "signed"), ("pooled", pooled[0, 0], "max-pool 2\u00d72", "signed"),
+           ("h", h, "h = flatten (1\u00d74)", "signed")]
+    rows = 1 if label is None else 2
+    widths = [6, 3, 4, 4, 2, 4]
+    fig, axes = plt.subplots(rows, 6, figsize=(17, 3.3 * rows + 0.6), squeeze=False,
+                             gridspec_kw={"width_ratios": widths})
+    for ax, (name, arr, title, kind) in zip(axes[0], fwd):
+        ax.set_label(name)
+        if kind == "gray":
+            show_matrix(arr, ax=ax, title=title, fmt=_auto_fmt(arr), vmin=0, vmax=1, indices=False)
+        elif kind == "kernel":
+            show_kernel(arr, ax=ax, title=title)
+        else:
+            _show_signed(arr, ax, title)
+        ax.set_anchor("N")
+    text = (f"forward: z = h \u00b7 v + c = {format_number(z[0], 3)},   "
+            f"\u0177 = sigmoid(z) = {y_hat:.4g}")
+    if label is not None:
+        loss, grads = backprop.toy_gradients(p, image, int(label))
+        dz = y_hat - label
+        dh = dz * p["v"][None]  # (1, 4)
+        dpooled = dh.reshape(1, 1, 2, 2)
+        da1 = backprop.max_pool2d_backward(dpooled, a1, 2)
+        dz1 = backprop.relu_backward(da1, z1)
+        bwd = [("dw", grads["w"], f"dL/dw = x \u22c6 dL/dz1\ndL/db = {float(grads['b']):.3g}".replace("-", _MINUS)),
+               ("dz1", dz1[0, 0], "dL/dz1 = dL/da1 \u00b7 [z1 > 0]"), ("da1", da1[0, 0], "dL/da1: to the argmax"),
+               ("dpooled", dpooled[0, 0], "dL/dpooled = reshape"), ("dh", dh, "dL/dh = (\u0177 \u2212 y) v")]
+        axes[1, 0].set_axis_off()
+        axes[1, 0].text(0.5, 0.6, f"label y = {label}\nloss L = {loss:.4g}\n"
+                        f"dL/dz = \u0177 \u2212 y = {dz:.3g}\n"
+                        f"dL/dv = (\u0177 \u2212 y) h\n  = {np.array2string(grads['v'], precision=3)}\n"
+                        f"dL/dc = {float(grads['c']):.3g}".replace("-", _MINUS),
+                        ha="center", va="center", fontsize=10, transform=axes[1, 0].transAxes)
+        m = max(_symmetric_limit(arr) for _, arr, _ in bwd[1:])
+        for ax, (name, arr, title) in zip(axes[1, 1:], bwd):
+            ax.set_label(name)
+            _show_signed(arr, ax, title, m=None if name == "dw" else m, fmt=_grad_fmt(arr))
+            ax.set_anchor("N")
+        text += (f"      backward (bottom row, right to left): label {label}, loss {loss:.4g}, "
+                 f"dL/dz = {dz:.3g}")
+    fig.suptitle(text.replace("-", _MINUS), fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def _pool_argmax(x, kernel_size, stride):
+    """Row and column of the first maximum (row-major) of every window, and all tied maxima."""
+    oh, ow = (x.shape[0] - kernel_size) // stride + 1, (x.shape[1] - kernel_size) // stride + 1
+    chosen, ties = {}, {}
+    for i in range(oh):
+        for j in range(ow):
+            win = x[i * stride:i * stride + kernel_size, j * stride:j * stride + kernel_size]
+            rows, cols = np.nonzero(win == win.max())
+            cells = [(i * stride + int(r), j * stride + int(c)) for r, c in zip(rows, cols)]
+            chosen[i, j], ties[i, j] = cells[0], cells[1:]
+    return chosen, ties
+
+
+def maxpool_routing(x, dout, kernel_size=2, stride=None):
+    """Draw max-pool backward: each window's upstream gradient goes to the window's argmax.
+
+    Introduced in notebooks/03_backprop.ipynb.
+
+    Parameters
+    ----------
+    x : ndarray, shape (H, W)
+        The pooling layer's input (one channel; numbers are printed).
+    dout : ndarray, shape (OH, OW)
+        Upstream gradient, ``OH = (H - kernel_size) // stride + 1``.
+    kernel_size : int, default 2
+    stride : int, optional
+        Default ``kernel_size``.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Panels labelled "x", "dout", "dx".  In "x" every window is outlined in its own colour
+        (gid "window") and the cell that receives the gradient has a thick red box (gid
+        "argmax"); other cells that tie for the maximum get a dashed box (gid "tie") and no
+        gradient.  In "dout" each cell is outlined in its window's colour (gid "out_cell"); in
+        "dx" (= :func:`cnncourse.backprop.max_pool2d_backward`) the routed cells are boxed
+        (gid "routed").  Overlapping windows that share an argmax add up.
+
+    Notes
+    -----
+    Ties: the first maximum in row-major order (top row first, then left to right) gets the
+    whole gradient, once — as ``torch.nn.functional.max_pool2d`` on the CPU.
+
+    Examples
+    --------
+    >>> fig = maxpool_routing(np.array([[1.0, 3.0], [3.0, 0.0]]), np.array([[5.0]]))
+    >>> [p.get_xy() for p in fig.axes[0].patches if p.get_gid() == "argmax"]
+    [(0.5, -0.5)]
+    >>> [p.get_xy() for p in fig.axes[0].patches if p.get_gid() == "tie"]
+    [(-0.5, 0.5)]
+    >>> plt.close(fig)
+    """
+    from . import backprop
+
+    x = v.as_float(v.require_array("x", x, ndim=2, shape_text="(H, W)",
+                                   fix="Pass one channel of the pooling input, e.g. x[0, 0]."))
+    dout = v.as_float(v.require_array("dout", dout, ndim=2, shape_text="(OH, OW)",
+                                      fix="Pass one channel of the upstream gradient, e.g. dout[0, 0]."))
+    kernel_size = v.require_int("kernel_size", kernel_size, minimum=1)
+    stride = kernel_size if stride is None else v.require_int("stride", stride, minimum=1)
+    if kernel_size > min(x.shape):
+        raise ValueError(v.message("kernel_size", f"be at most the input's height and width {x.shape}", kernel_size,
+                                   "Use a smaller window."))
+    oh, ow = (x.shape[0] - kernel_size) // stride + 1, (x.shape[1] - kernel_size) // stride + 1
+    if dout.shape != (oh, ow):
+        raise ValueError(v.message("dout", f"have the pooled shape {(oh, ow)} (kernel {kernel_size}, stride {stride})",
+                                   f"shape {dout.shape}", "dout is the gradient of the pooling output: one "
+                                   "number per window."))
+    dx = backprop.max_pool2d_backward(dout[None, None], x[None, None], kernel_size, stride)[0, 0]
+    chosen, ties = _pool_argmax(x, kernel_size, stride)
+    h, w = x.shape
+    widths = [w, max(ow, 2), w]
+    fig, axes = plt.subplots(1, 3, figsize=(min(0.62 * sum(widths) + 3, 17), 0.62 * h + 2.2),
+                             gridspec_kw={"width_ratios": widths})
+    ax_x, ax_d, ax_dx = axes
+    for ax, label in zip(axes, ("x", "dout", "dx")):
+        ax.set_label(label)
+        ax.set_anchor("N")
+    show_matrix(x, ax=ax_x, title=f"x: pooling input {h}\u00d7{w}", fmt=_auto_fmt(x), cmap="Greys", vmin=float(x.min()),
+                vmax=float(x.max()) + 0.6 * (float(x.max()) - float(x.min()) + 1e-9), indices=False)
+    m = _symmetric_limit(np.concatenate([dout.ravel(), dx.ravel()]))
+    _show_signed(dout, ax_d, f"dout: upstream gradient {oh}\u00d7{ow}", m=m)
+    _show_signed(dx, ax_dx, "dx: routed to the argmax", m=m)
+    colors = plt.get_cmap("tab10")
+    overlap = stride < kernel_size
+    for k, ((i, j), (r, c)) in enumerate(chosen.items()):
+        color = colors(k % 10)
+        inset = 0.06 * (k % 3) if overlap else 0.04
+        ax_x.add_patch(Rectangle((j * stride - 0.5 + inset, i * stride - 0.5 + inset), kernel_size - 2 * inset,
+                                 kernel_size - 2 * inset, fill=False, edgecolor=color, linewidth=2, gid="window"))
+        _cell_box(ax_d, i, j, gid="out_cell", edgecolor=color, linewidth=2.5)
+        _cell_box(ax_x, r, c, gid="argmax", edgecolor="red", linewidth=3.5)
+        for tr, tc in ties[i, j]:
+            _cell_box(ax_x, tr, tc, gid="tie", edgecolor="tab:orange", linewidth=2.5, linestyle="--")
+    for r, c in sorted(set(chosen.values())):
+        _cell_box(ax_dx, r, c, gid="routed", edgecolor="red", linewidth=3)
+    text = (f"max-pool backward (window {kernel_size}\u00d7{kernel_size}, stride {stride}): each dout value goes "
+            "to its window's maximum (red box); every other cell gets 0")
+    if any(ties.values()):
+        text += "\nties (dashed): only the first maximum in row-major order gets the gradient, once"
+    if overlap:
+        text += "\nwindows overlap: a cell that is the maximum of several windows receives the sum"
+    fig.suptitle(text, fontsize=10.5)
+    fig.tight_layout()
+    return fig
+
+
+def _conv_single(name_x, x, w, name_w="w"):
+    x = v.as_float(v.require_array(name_x, x, ndim=2, shape_text="(H, W)",
+                                   fix="Pass one channel, e.g. x[0, 0]; the picture is for one image and one filter."))
+    w = v.as_float(v.require_array(name_w, w, ndim=2, shape_text="(KH, KW)", fix="Pass one kernel, e.g. w[0, 0]."))
+    return x, w
+
+
+def conv_backward_window(x, w, dout, i, j):
+    """Draw what one upstream gradient ``dout[i, j]`` contributes to dL/dW and dL/dX.
+
+    Introduced in notebooks/03_backprop.ipynb.  One channel, one filter, stride 1, no padding:
+    ``out[i, j] = sum(x[i:i+KH, j:j+KW] * w) + b``, so ``dout[i, j]`` adds
+    ``dout[i, j] * x[i:i+KH, j:j+KW]`` to dL/dW, ``dout[i, j] * w`` to the same window of
+    dL/dX, and ``dout[i, j]`` to dL/db.  Summed over all (i, j): dL/dW = x ⋆ dout (a
+    correlation), dL/db = sum(dout).
+
+    Parameters
+    ----------
+    x : ndarray, shape (H, W)
+    w : ndarray, shape (KH, KW)
+    dout : ndarray, shape (OH, OW)
+        ``OH = H - KH + 1``, ``OW = W - KW + 1``.
+    i, j : int
+        The upstream-gradient entry to follow.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Two rows.  Top: "x" (the window of out[i, j], gid "window"), "w", "dout" (cell (i, j),
+        gid "current").  Bottom: "dw part" = dout[i, j]·window, "dw" = the full dL/dW, "dx part"
+        = dout[i, j]·w placed in the window (gid "window"), "dx" = the full dL/dX (from
+        :func:`cnncourse.backprop.conv2d_backward`).
+
+    Examples
+    --------
+    >>> fig = conv_backward_window(np.arange(16.0).reshape(4, 4), np.ones((3, 3)), np.ones((2, 2)), 1, 0)
+    >>> [p.get_xy() for p in fig.axes[0].patches if p.get_gid() == "window"]
+    [(-0.5, 0.5)]
+    >>> plt.close(fig)
+    """
+    from . import backprop
+
+    x, w = _conv_single("x", x, w)
+    dout = v.as_float(v.require_array("dout", dout, ndim=2, shape_text="(OH, OW)",
+                                      fix="Pass one channel of the upstream gradient, e.g. dout[0, 0]."))
+    (h, wd), (kh, kw) = x.shape, w.shape
+    if kh > h or kw > wd:
+        raise ValueError(v.message("w", f"fit inside x {x.shape}", f"kernel {kh} x {kw}", "Use a smaller kernel."))
+    oh, ow = h - kh + 1, wd - kw + 1
+    if dout.shape != (oh, ow):
+        raise ValueError(v.message("dout", f"have the conv output's shape {(oh, ow)} (stride 1, no padding)",
+                                   f"shape {dout.shape}", "dout is the gradient of x \u22c6 w, one number per output."))
+    i = _check_index("i", i, oh, "row")
+    j = _check_index("j", j, ow, "column")
+    dx, dw, db = backprop.conv2d_backward(dout[None, None], x[None, None], w[None, None])
+    dx, dw = dx[0, 0], dw[0, 0]
+    g = dout[i, j]
+    dw_part = g * x[i:i + kh, j:j + kw]
+    dx_part = np.zeros_like(x)
+    dx_part[i:i + kh, j:j + kw] = g * w
+    fig, axes = plt.subplots(2, 4, figsize=(14, 7.4), gridspec_kw={"width_ratios": [wd, kw, max(ow, kw), wd]})
+    (ax_x, ax_w, ax_d, spare), (ax_dwp, ax_dw, ax_dxp, ax_dx) = axes
+    spare.set_axis_off()
+
+    def fmt3(t):
+        return format_number(t, 3)
+
+    show_matrix(x, ax=ax_x, title=f"x {h}\u00d7{wd}", fmt=_auto_fmt(x), cmap="Greys",
+                vmin=float(x.min()), vmax=float(x.max()) + 0.6 * (float(np.ptp(x)) + 1e-9), indices=False)
+    show_kernel(w, ax=ax_w, title=f"w {kh}\u00d7{kw}")
+    _show_signed(dout, ax_d, f"dout {oh}\u00d7{ow}", fmt=fmt3)
+    m_dw = _symmetric_limit(dw)
+    _show_signed(dw_part, ax_dwp, f"dout[{i}, {j}] \u00b7 window\n(added to dL/dw)", m=m_dw, fmt=fmt3)
+    _show_signed(dw, ax_dw, f"dL/dw = x \u22c6 dout\n(sum over all {oh * ow} outputs)", m=m_dw, fmt=fmt3)
+    m_dx = _symmetric_limit(dx)
+    _show_signed(dx_part, ax_dxp, f"dout[{i}, {j}] \u00b7 w in the window\n(added to dL/dx)", m=m_dx, fmt=fmt3)
+    _show_signed(dx, ax_dx, f"dL/dx (sum over all outputs)\ndL/db = sum(dout) = {format_number(db[0], 3)}",
+                 m=m_dx, fmt=fmt3)
+    for ax, label in zip(axes.flat, ("x", "w", "dout", "", "dw part", "dw", "dx part", "dx")):
+        ax.set_label(label)
+        ax.set_anchor("N")
+    _cell_box(ax_x, i, j, kh, kw, gid="window")
+    _cell_box(ax_dxp, i, j, kh, kw, gid="window")
+    _cell_box(ax_d, i, j, gid="current")
+    fig.suptitle(f"out[{i}, {j}] = sum(x[{i}:{i + kh}, {j}:{j + kw}] \u00b7 w) + b, so dout[{i}, {j}] = "
+                 f"{format_number(g, 3)} flows back to that window of x and to every weight".replace("-", _MINUS),
+                 fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def conv_backward_dx_step(dout, w, r, c):
+    """Draw dL/dX as a *full* convolution: pad dout by K − 1 and correlate it with w rotated 180°.
+
+    Introduced in notebooks/03_backprop.ipynb.  One channel, one filter, stride 1, no padding.
+
+    Parameters
+    ----------
+    dout : ndarray, shape (OH, OW)
+        Upstream gradient of ``x ⋆ w``.
+    w : ndarray, shape (KH, KW)
+    r, c : int
+        The entry ``dx[r, c]`` to compute, ``0 <= r < OH + KH - 1``.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Panels labelled "padded dout" (zero ring of width KH − 1 / KW − 1 tinted, the window of
+        dx[r, c] in red, gid "window", at padded rows r .. r + KH − 1), "rot180(w)", "product"
+        and "dx" (entry (r, c) boxed, gid "current"; equal to ``conv2d_backward``'s dx).  The
+        suptitle writes out the sum.
+
+    Examples
+    --------
+    >>> fig = conv_backward_dx_step(np.ones((2, 2)), np.ones((2, 2)), 0, 0)
+    >>> float(fig.axes[-1].images[0].get_array()[0, 0])
+    1.0
+    >>> plt.close(fig)
+    """
+    from . import backprop
+
+    dout, w = _conv_single("dout", dout, w)
+    (oh, ow), (kh, kw) = dout.shape, w.shape
+    h, wd = oh + kh - 1, ow + kw - 1
+    for name, value, size, axis in (("r", r, h, "row"), ("c", c, wd, "column")):
+        value = v.require_int(name, value, minimum=0, fix=f"dx {axis}s are numbered from 0.")
+        if value >= size:
+            raise ValueError(v.message(name, f"be a dx {axis} index in 0..{size - 1} (dx has the input's size, "
+                                       f"{h}\u00d7{wd} = dout {oh}\u00d7{ow} + kernel \u2212 1)", value,
+                                       f"Pick {name} <= {size - 1}."))
+    dx = backprop.conv2d_backward(dout[None, None], np.zeros((1, 1, h, wd)), w[None, None])[0][0, 0]
+    padded = np.pad(dout, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+    rot = w[::-1, ::-1]
+    window = padded[r:r + kh, c:c + kw]
+    product = window * rot
+    widths = [padded.shape[1], kw, kw, wd]
+    fig, axes = plt.subplots(1, 4, figsize=(min(0.62 * sum(widths) + 3.5, 17), 0.62 * padded.shape[0] + 2.4),
+                             gridspec_kw={"width_ratios": widths})
+    ax_p, ax_k, ax_prod, ax_dx = axes
+    for ax, label in zip(axes, ("padded dout", "rot180(w)", "product", "dx")):
+        ax.set_label(label)
+        ax.set_anchor("N")
+    _show_signed(padded, ax_p, f"dout {oh}\u00d7{ow}, zero-padded by {kh - 1}")
+    tint = np.zeros(padded.shape + (4,))
+    tint[..., :3] = (0.25, 0.45, 0.95)
+    tint[..., 3] = 0.3
+    tint[kh - 1:kh - 1 + oh, kw - 1:kw - 1 + ow, 3] = 0.0
+    ax_p.imshow(tint, interpolation="nearest")
+    ax_p.add_patch(Rectangle((kw - 1.5, kh - 1.5), ow, oh, fill=False, edgecolor="tab:blue", linestyle="--",
+                             linewidth=1.5, gid="dout"))
+    show_kernel(rot, ax=ax_k, title="w rotated 180\u00b0")
+    _show_signed(product, ax_prod, "window \u00d7 rot180(w)")
+    _show_signed(dx, ax_dx, f"dL/dx {h}\u00d7{wd}")
+    _cell_box(ax_p, r, c, kh, kw, gid="window")
+    _cell_box(ax_dx, r, c, gid="current")
+    terms = " + ".join(f"{_paren(a)}\u00b7{_paren(b)}" for a, b in zip(window.ravel(), rot.ravel())
+                       if a != 0 and b != 0) or "0"
+    if len(terms) > 110:
+        terms = terms[:107] + "\u2026"
+    fig.suptitle(f"dx[{r}, {c}] = {terms} = {format_number(dx[r, c], 3)}\nfull convolution: every dout entry "
+                 f"whose window covered x[{r}, {c}], times the weight that touched it", fontsize=10.5)
+    fig.tight_layout()
+    return fig
+
+
+def _relative_error(a, b):
+    """Largest entry-wise |a - b| / max(|a|, |b|), with 0/0 counted as 0."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = np.maximum(np.abs(a), np.abs(b))
+    err = np.divide(np.abs(a - b), scale, out=np.zeros_like(scale), where=scale > 0)
+    return float(err.max()) if err.size else 0.0
+
+
+def gradient_check_vs_h(f, x, grad, hs=None, ax=None):
+    """Plot the relative error of centred differences against the step h (log-log).
+
+    Introduced in notebooks/03_backprop.ipynb.  For each h, the numerical gradient
+    ``(f(x + h e_i) − f(x − h e_i)) / 2h`` (:func:`cnncourse.backprop.numerical_gradient`) is
+    compared with ``grad`` by the relative error ``max_i |a_i − b_i| / max(|a_i|, |b_i|)``.
+    Large h: truncation error, ∝ h² (slope 2).  Small h: round-off, ∝ ε/h (slope −1), with
+    ε ≈ 2.2e-16 the float64 spacing near 1.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``.
+    x : ndarray, float64
+        The point (left unchanged).
+    grad : ndarray, same shape as x
+        The analytic gradient to check.
+    hs : sequence of float, optional
+        Positive steps; default 25 values from 1e-12 to 1 (log spaced).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        The error curve is the line with gid "error" (x data ``hs``, y data the relative
+        errors); dotted guide lines gid "truncation" (slope 2) and "roundoff" (slope −1);
+        the smallest error is a marker with gid "best".
+
+    Examples
+    --------
+    >>> fig = gradient_check_vs_h(lambda x: float(np.sum(x ** 3)), np.array([1.0, 2.0]),
+    ...                           np.array([3.0, 12.0]), hs=[1e-2, 1e-4])
+    >>> [round(float(e), 6) for e in fig.axes[0].get_lines()[0].get_ydata()]
+    [3.3e-05, 0.0]
+    >>> plt.close(fig)
+    """
+    from . import backprop
+
+    if not callable(f):
+        raise TypeError(v.message("f", "be a function f(x) -> float", type(f).__name__,
+                                  "For example lambda w: loss_of(w)."))
+    x = v.require_array("x", x, ndim=np.ndim(x), shape_text="any shape")
+    if x.dtype != np.float64:
+        raise TypeError(v.message("x", "be a float64 array (float32 is too coarse for finite differences)",
+                                  f"dtype {x.dtype}", "Use x.astype(np.float64)."))
+    grad = np.asarray(grad, dtype=float)
+    if grad.shape != x.shape:
+        raise ValueError(v.message("grad", f"have the shape of x {x.shape}", f"shape {grad.shape}",
+                                   "Pass the analytic gradient dL/dx, one number per entry of x."))
+    hs = np.logspace(-12, 0, 25) if hs is None else np.asarray(hs, dtype=float).ravel()
+    if hs.size == 0 or not np.all(np.isfinite(hs)) or np.any(hs <= 0):
+        raise ValueError(v.message("hs", "be a non-empty sequence of positive steps", repr(hs.tolist()),
+                                   "For example np.logspace(-12, 0, 25)."))
+    point = x.copy()
+    errors = np.array([_relative_error(backprop.numerical_gradient(f, point, h), grad) for h in hs])
+    ax = _new_ax(ax, figsize=(7.5, 5))
+    shown = np.maximum(errors, 1e-17)  # log scale: an exact match is drawn at the bottom
+    ax.loglog(hs, shown, "o-", color="tab:blue", label="relative error", gid="error")
+    k = int(np.argmin(errors))
+    ax.loglog([hs[k]], [shown[k]], "*", color="red", markersize=16, gid="best",
+              label=f"smallest: {errors[k]:.1e} at h = {hs[k]:.0e}")
+    lo, hi = float(hs.min()), float(hs.max())
+    line = np.logspace(np.log10(lo), np.log10(hi), 50)
+    right, left = (hs > hs[k]) & (errors > 0), (hs < hs[k]) & (errors > 0)
+    if right.any():  # anchor each guide at the median of the points on its side of the best h
+        c2 = float(np.median(errors[right] / hs[right] ** 2))
+        ax.loglog(line, c2 * line ** 2, ":", color="tab:orange", gid="truncation",
+                  label="truncation \u221d h\u00b2 (slope 2)")
+    if left.any():
+        c1 = float(np.median(errors[left] * hs[left]))
+        ax.loglog(line, c1 / line, ":", color="tab:green", gid="roundoff",
+                  label="round-off \u221d \u03b5/h (slope \u22121)")
+    ax.set_ylim(max(min(shown.min() / 10, 1e-3), 1e-17), max(shown.max() * 10, 1e-6))
+    ax.axhline(1e-7, color="0.6", linewidth=0.8, linestyle="--")
+    ax.text(lo, 1.3e-7, "1e-7: a correct gradient usually does better", fontsize=8, color="0.4")
+    ax.set_xlabel("step h")
+    ax.set_ylabel("relative error |a \u2212 b| / max(|a|, |b|)")
+    ax.set_title("centred differences: too large h \u2192 truncation, too small h \u2192 round-off")
+    ax.legend(fontsize=8, loc="best")
+    ax.grid(True, which="major", alpha=0.3)
+    return ax.figure

@@ -105,9 +105,16 @@ def test_untouched_release_scores_zero(graded_course):
 
 
 def _depends_on(module, fn):
-    """Other graded functions a function's reference solution calls (module 01: correlate2d uses pad2d)."""
+    """Graded functions a function's solution calls, directly or through each other (e.g. correlate2d -> pad2d)."""
     solutions, _ = _graded(module)
-    return [other for other in solutions if other != fn and re.search(rf"\b{other}\(", solutions[fn])]
+    found, todo = [], [fn]
+    while todo:
+        current = todo.pop()
+        for other in solutions:
+            if other not in (fn, *found) and re.search(rf"\b{other}\(", solutions[current]):
+                found.append(other)
+                todo.append(other)
+    return found
 
 
 def test_one_correct_function_scores_exactly_its_points(graded_course):

@@ -14,7 +14,7 @@ import sys
 
 from ._core import CheckFailed
 
-MODULES = ("pixels_and_filters", "convolution_layers")
+MODULES = ("pixels_and_filters", "convolution_layers", "backprop")
 
 __all__ = ["CheckFailed", "fresh", *MODULES]
 

@@ -63,6 +63,7 @@ class Case:
     project: Any = None
     hidden: bool = False
     forbid_warnings: bool = False  # e.g. an overflow RuntimeWarning from a naive sigmoid
+    numeric: Any = None  # output -> relative error against a numerical gradient (backward checks)
 
     def view(self, output):
         """What is compared: the output itself, or ``project(output)``."""
@@ -326,7 +327,20 @@ def run_case(student, reference, case, mistakes, fname, all_cases=()):
     except _Mismatch as mismatch:
         hint = (_recognise(mistakes, case, got, expected, student, all_cases or [case]) or mismatch.hint
                 or case.hint or _generic_hint(mismatch))
-        raise CheckFailed(f"{fname}() failed on case '{case.name}': {mismatch.message}\n  Hint: {hint}") from None
+        numeric = _numeric_note(case, got)
+        raise CheckFailed(f"{fname}() failed on case '{case.name}': {mismatch.message}{numeric}\n"
+                          f"  Hint: {hint}") from None
+    return case.numeric(got) if case.numeric is not None else None
+
+
+def _numeric_note(case, got):
+    if case.numeric is None:
+        return ""
+    try:
+        err = case.numeric(got)
+    except Exception:  # the output is not even usable for the comparison
+        return ""
+    return f" Against a centred numerical gradient your result has relative error {_fmt_num(err)} (expect < 1e-6)."
 
 
 def _variant_matches(mistake, case, got, expected):
@@ -388,8 +402,10 @@ def run_check(student, *, reference, cases, mistakes=(), name=None):
         raise CheckFailed(f"{fname}: that is the course's reference solution, not your function. "
                           f"Pass the {fname} you wrote in this notebook.")
     cases = list(cases)
-    for case in cases:
-        run_case(student, reference, case, mistakes, fname, cases)
+    errors = [run_case(student, reference, case, mistakes, fname, cases) for case in cases]
+    errors = [e for e in errors if e is not None]
     n_hidden = sum(case.hidden for case in cases)
     extra = f" ({n_hidden} of them hidden)" if n_hidden else ""
-    print(f"{fname}: all {len(cases)} checks passed{extra}.")
+    numeric = f"; largest relative error against numerical gradients {_fmt_num(max(errors))}" if errors else ""
+    passed = f"all {len(cases)} checks passed" if len(cases) > 1 else "1 check passed"
+    print(f"{fname}: {passed}{extra}{numeric}.")

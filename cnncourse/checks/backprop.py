@@ -1,0 +1,759 @@
+"""Checks for module 03_backprop.
+
+Introduced in notebooks/03_backprop.ipynb.  Backward checks compare with the reference
+(:mod:`cnncourse.backprop`) and report the relative error of the student's gradient against a
+centred numerical gradient.  ``hidden=True`` adds random cases drawn from
+``CNNCOURSE_GRADING_SEED``.
+"""
+
+import numpy as np
+
+from .. import backprop as ref
+from ._core import Case, Mistake, _Mismatch, hidden_rng, run_check
+
+
+def _rand(shape, seed, dtype=np.float64):
+    return np.random.default_rng(seed).normal(size=shape).astype(dtype)
+
+
+def _num_grad(f, x, h=1e-6):
+    """Centred differences (trusted copy, independent of the student's code)."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h
+        minus = f(x)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def _rel_error(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+# ------------------------------------------------------------------ forward pieces (trusted numpy)
+
+def _conv(x, w, stride=1, padding=0):
+    xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    win = np.lib.stride_tricks.sliding_window_view(xpad, w.shape[2:], axis=(2, 3))[:, :, ::stride, ::stride]
+    return np.einsum("ncijkl,fckl->nfij", win, w)
+
+
+def _pool_windows(x, k, s):
+    return np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s]
+
+
+# ------------------------------------------------------------------ relu_backward
+
+def _relu_numeric(dout, x):
+    return lambda got: _rel_error(got, _num_grad(lambda xx: float(np.sum(np.maximum(xx, 0) * dout)), x))
+
+
+RELU_MISTAKES = [
+    Mistake("mask taken from dout instead of the input", lambda dout, x: dout * (dout > 0),
+            "the ReLU lets the gradient through where its *input* x was positive: dout * (x > 0)."),
+    Mistake("returned the mask", lambda dout, x: (np.asarray(x) > 0).astype(float),
+            "multiply the upstream gradient by the mask: dout * (x > 0)."),
+    Mistake("returned dout unchanged", lambda dout, x: np.array(dout, dtype=float),
+            "where x <= 0 the ReLU is flat, so the gradient there is 0."),
+    Mistake("multiplied by x", lambda dout, x: dout * np.maximum(x, 0),
+            "the ReLU's slope is 1 where x > 0, not x: dout * (x > 0)."),
+    Mistake("gradient at 0 taken as 1", lambda dout, x: dout * (np.asarray(x) >= 0),
+            "at x == 0 use slope 0 (x > 0, not x >= 0), as torch does."),
+]
+
+
+def check_relu_backward(relu_backward, hidden=False):
+    """Check ``relu_backward(dout, x)``."""
+    __tracebackhide__ = True
+
+    def case(name, dout, x, is_hidden=False):
+        return Case(name, (dout, x), numeric=_relu_numeric(dout, x) if not np.any(x == 0) else None, hidden=is_hidden)
+
+    x1 = np.array([-2.0, -0.5, 0.5, 3.0])
+    cases = [
+        case("a few numbers", np.array([1.0, 2.0, 3.0, 4.0]), x1),
+        case("negative upstream gradients pass too", np.array([-1.0, -2.0, 3.0, -4.0]), x1),
+        case("zeros in the input get gradient 0", np.array([1.0, 1.0, 1.0]), np.array([-1.0, 0.0, 1.0])),
+        case("feature maps (2, 3, 4, 4)", _rand((2, 3, 4, 4), 1), _rand((2, 3, 4, 4), 2)),
+        case("float32", _rand((3, 5), 3, np.float32), _rand((3, 5), 4, np.float32)),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(4):
+            shape = tuple(int(v) for v in rng.integers(1, 6, size=int(rng.integers(1, 5))))
+            cases.append(case(f"hidden #{i + 1} (shape {shape})", rng.normal(size=shape), rng.normal(size=shape), True))
+    run_check(relu_backward, reference=ref.relu_backward, cases=cases, mistakes=RELU_MISTAKES)
+
+
+# ------------------------------------------------------------------ flatten_backward
+
+FLATTEN_MISTAKES = [
+    Mistake("not reshaped", lambda dout, x_shape: np.array(dout, dtype=float),
+            "give the gradient the shape of flatten's input: dout.reshape(x_shape)."),
+    Mistake("channels-last order", lambda dout, x_shape: np.asarray(dout, dtype=float).reshape(
+        (x_shape[0], *x_shape[2:], x_shape[1])).transpose(0, 3, 1, 2) if len(x_shape) == 4 else
+        np.asarray(dout, dtype=float).reshape(x_shape),
+            "undo flatten's C, H, W order exactly: dout.reshape(x_shape), no transpose."),
+    Mistake("Fortran order", lambda dout, x_shape: np.asarray(dout, dtype=float).reshape(x_shape, order="F"),
+            "use numpy's default (C) order, the same one flatten used."),
+    Mistake("transposed first", lambda dout, x_shape: np.asarray(dout, dtype=float).T.reshape(x_shape),
+            "reshape dout (N, D) directly; transposing it mixes up the examples."),
+    Mistake("flattened everything", lambda dout, x_shape: np.asarray(dout, dtype=float).ravel(),
+            "keep the batch axis: the result has shape x_shape."),
+]
+
+
+def check_flatten_backward(flatten_backward, hidden=False):
+    """Check ``flatten_backward(dout, x_shape)``."""
+    __tracebackhide__ = True
+    cases = [
+        Case("(2, 12) back to (2, 3, 2, 2)", (_rand((2, 12), 10), (2, 3, 2, 2))),
+        Case("one example (1, 4) back to (1, 1, 2, 2)", (_rand((1, 4), 11), (1, 1, 2, 2))),
+        Case("non-square maps (3, 10) back to (3, 1, 2, 5)", (_rand((3, 10), 12), (3, 1, 2, 5))),
+        Case("several channels (2, 18) back to (2, 2, 3, 3)", (_rand((2, 18), 13), (2, 2, 3, 3))),
+        Case("already flat (4, 5) back to (4, 5)", (_rand((4, 5), 14), (4, 5))),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(3):
+            shape = tuple(int(v) for v in rng.integers(1, 5, size=4))
+            cases.append(Case(f"hidden #{i + 1} (x_shape {shape})",
+                              (rng.normal(size=(shape[0], int(np.prod(shape[1:])))), shape), hidden=True))
+    run_check(flatten_backward, reference=ref.flatten_backward, cases=cases, mistakes=FLATTEN_MISTAKES)
+
+
+# ------------------------------------------------------------------ max_pool2d_backward
+
+def _pool_backward_variant(route):
+    def variant(dout, x, kernel_size=2, stride=None):
+        x = np.asarray(x, dtype=float)
+        dout = np.asarray(dout, dtype=float)
+        s = kernel_size if stride is None else stride
+        dx = np.zeros_like(x)
+        for i in range(dout.shape[2]):
+            for j in range(dout.shape[3]):
+                win = x[:, :, i * s:i * s + kernel_size, j * s:j * s + kernel_size]
+                if win.shape[2:] != (kernel_size, kernel_size):
+                    continue  # a window that a wrong stride pushed off the map
+                share = route(win, dout[:, :, i, j])  # (N, C, K, K)
+                dx[:, :, i * s:i * s + kernel_size, j * s:j * s + kernel_size] += share
+        return dx
+    return variant
+
+
+def _first_max_mask(win):
+    n, c, k, _ = win.shape
+    flat = win.reshape(n, c, -1)
+    mask = np.zeros_like(flat)
+    np.put_along_axis(mask, flat.argmax(axis=-1)[..., None], 1.0, axis=-1)
+    return mask.reshape(win.shape)
+
+
+def _last_max_mask(win):
+    return _first_max_mask(win[:, :, ::-1, ::-1])[:, :, ::-1, ::-1]
+
+
+def _pool_numeric(dout, x, kernel_size, stride):
+    s = kernel_size if stride is None else stride
+    return lambda got: _rel_error(got, _num_grad(
+        lambda xx: float(np.sum(_pool_windows(xx, kernel_size, s).max(axis=(4, 5)) * dout)), x))
+
+
+POOL_MISTAKES = [
+    Mistake("gradient sent to every cell of the pooling window",
+            _pool_backward_variant(lambda win, d: np.broadcast_to(d[..., None, None], win.shape)),
+            "only the maximum of each window affected the output: give that one cell the gradient, zeros elsewhere."),
+    Mistake("gradient spread evenly (average-pool backward)",
+            _pool_backward_variant(lambda win, d: np.broadcast_to(d[..., None, None], win.shape) / win[0, 0].size),
+            "that is average pooling's backward; max pooling routes the whole gradient to the argmax."),
+    Mistake("ties counted twice", _pool_backward_variant(
+        lambda win, d: (win == win.max(axis=(2, 3), keepdims=True)) * d[..., None, None]),
+            "when several cells share the maximum, route the gradient once, to the first of them in row-major "
+            "order (np.argmax over the flattened window), not to all of them."),
+    Mistake("last maximum instead of the first", _pool_backward_variant(lambda win, d: _last_max_mask(win) * d[..., None, None]),
+            "for ties, the convention is the first maximum in row-major order (what np.argmax returns)."),
+    Mistake("overlapping windows overwrite instead of adding", lambda dout, x, kernel_size=2, stride=None: _pool_overwrite(
+        dout, x, kernel_size, stride), "with overlapping windows a cell can be the max of several windows: add (+=) their gradients."),
+    Mistake("stride ignored", lambda dout, x, kernel_size=2, stride=None: _pool_backward_variant(
+        lambda win, d: _first_max_mask(win) * d[..., None, None])(dout, x, kernel_size, kernel_size),
+            "window (i, j) starts at (i*stride, j*stride); stride=None means stride = kernel_size."),
+]
+
+
+def _pool_overwrite(dout, x, kernel_size, stride):
+    x, dout = np.asarray(x, dtype=float), np.asarray(dout, dtype=float)
+    s = kernel_size if stride is None else stride
+    dx = np.zeros_like(x)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            win = x[:, :, i * s:i * s + kernel_size, j * s:j * s + kernel_size]
+            mask = _first_max_mask(win)
+            region = dx[:, :, i * s:i * s + kernel_size, j * s:j * s + kernel_size]
+            region[mask > 0] = (mask * dout[:, :, i, j][..., None, None])[mask > 0]
+    return dx
+
+
+def check_max_pool2d_backward(max_pool2d_backward, hidden=False):
+    """Check ``max_pool2d_backward(dout, x, kernel_size=2, stride=None)``."""
+    __tracebackhide__ = True
+
+    def case(name, dout, x, is_hidden=False, **kw):
+        k, s = kw.get("kernel_size", 2), kw.get("stride")
+        tie_free = len(np.unique(x)) == x.size
+        return Case(name, (dout, x), kw, numeric=_pool_numeric(dout, x, k, s) if tie_free else None, hidden=is_hidden)
+
+    ties = np.array([[[[1.0, 3.0, 2.0, 2.0], [3.0, 0.0, 2.0, 2.0], [5.0, 5.0, 0.0, 1.0], [5.0, 5.0, 1.0, 0.0]]]])
+    cases = [
+        case("2x2 windows on a 4x4 map", _rand((1, 1, 2, 2), 20), _rand((1, 1, 4, 4), 21)),
+        case("batch of 2, 3 channels", _rand((2, 3, 2, 3), 22), _rand((2, 3, 4, 6), 23)),
+        case("ties: the first maximum gets the gradient", np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), ties),
+        case("overlapping windows add up (kernel 2, stride 1)", _rand((1, 2, 3, 3), 24), _rand((1, 2, 4, 4), 25),
+             kernel_size=2, stride=1),
+        case("kernel 3, stride 2", _rand((2, 1, 3, 3), 26), _rand((2, 1, 7, 7), 27), kernel_size=3, stride=2),
+        case("odd size 5x5: the last row and column get no gradient", _rand((1, 1, 2, 2), 28), _rand((1, 1, 5, 5), 29)),
+        case("float32", _rand((1, 2, 3, 3), 30, np.float32), _rand((1, 2, 6, 6), 31, np.float32)),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(4):
+            n, c = (int(v) for v in rng.integers(1, 3, size=2))
+            h, w = (int(v) for v in rng.integers(3, 9, size=2))
+            k = int(rng.integers(2, min(h, w) + 1))
+            s = None if i % 2 else int(rng.integers(1, 3))
+            oh, ow = (h - k) // (s or k) + 1, (w - k) // (s or k) + 1
+            cases.append(case(f"hidden #{i + 1} (x {(n, c, h, w)}, kernel {k}, stride {s})",
+                              rng.normal(size=(n, c, oh, ow)), rng.normal(size=(n, c, h, w)), True, kernel_size=k,
+                              stride=s))
+    run_check(max_pool2d_backward, reference=ref.max_pool2d_backward, cases=cases, mistakes=POOL_MISTAKES)
+
+
+# ------------------------------------------------------------------ conv2d_backward
+
+def _conv_numeric(dout, x, w, stride, padding):
+    def error(got):
+        dx, dw, db = got
+        loss = lambda xx, ww, bb: float(np.sum((_conv(xx, ww, stride, padding) + bb[None, :, None, None]) * dout))  # noqa: E731
+        b = np.zeros(w.shape[0])
+        return max(_rel_error(dx, _num_grad(lambda xx: loss(xx, w, b), x)),
+                   _rel_error(dw, _num_grad(lambda ww: loss(x, ww, b), w)),
+                   _rel_error(db, _num_grad(lambda bb: loss(x, w, bb), b)))
+    return error
+
+
+def _conv_bw(dout, x, w, stride=1, padding=0):
+    """Trusted conv backward for the variants (independent loops)."""
+    dout, x, w = (np.asarray(a, dtype=float) for a in (dout, x, w))
+    kh, kw = w.shape[2:]
+    xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    dxpad, dw = np.zeros_like(xpad), np.zeros_like(w)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            win = xpad[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]  # (N, C, KH, KW)
+            dw += np.einsum("nf,nckl->fckl", dout[:, :, i, j], win)
+            dxpad[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw] += np.einsum("nf,fckl->nckl", dout[:, :, i, j], w)
+    h, wd = x.shape[2:]
+    return dxpad[:, :, padding:padding + h, padding:padding + wd], dw, dout.sum(axis=(0, 2, 3))
+
+
+def _conv_bw_variant(transform):
+    def variant(dout, x, w, stride=1, padding=0):
+        return transform(*(np.asarray(a, dtype=float) for a in (dout, x, w)), stride, padding)
+    return variant
+
+
+def _replace(triple, index, value):
+    out = list(triple)
+    out[index] = value
+    return tuple(out)
+
+
+CONV_MISTAKES = [
+    Mistake("db not summed over batch and space",
+            _conv_bw_variant(lambda d, x, w, s, p: _replace(_conv_bw(d, x, w, s, p), 2, d[0].sum(axis=(1, 2)))),
+            "the bias touches every position of every image: db = dout.sum(axis=(0, 2, 3))."),
+    Mistake("db averaged instead of summed",
+            _conv_bw_variant(lambda d, x, w, s, p: _replace(_conv_bw(d, x, w, s, p), 2, d.mean(axis=(0, 2, 3)))),
+            "the loss adds up the contributions of every position: sum dout, don't average it."),
+    Mistake("dw missing the batch sum",
+            _conv_bw_variant(lambda d, x, w, s, p: _replace(_conv_bw(d, x, w, s, p), 1, _conv_bw(d[:1], x[:1], w, s, p)[1])),
+            "every image of the batch uses the same filters: add the dw of all N images."),
+    Mistake("dx without the kernel flip",
+            _conv_bw_variant(lambda d, x, w, s, p: _replace(_conv_bw(d, x, w, s, p), 0,
+                                                            _conv_bw(d, x, w[:, :, ::-1, ::-1], s, p)[0])),
+            "dx is a *full* convolution of dout with the kernel rotated by 180°: scatter dout[n, f, i, j] * w[f] "
+            "back onto the window it came from, and the flip happens by itself."),
+    Mistake("dw with the kernel flipped",
+            _conv_bw_variant(lambda d, x, w, s, p: _replace(_conv_bw(d, x, w, s, p), 1, _conv_bw(d, x, w, s, p)[1][:, :, ::-1, ::-1])),
+            "dw[f, c, a, b] = sum over n, i, j of dout[n, f, i, j] * xpad[n, c, i*stride + a, j*stride + b]: no flip."),
+    Mistake("stride ignored in backward", _conv_bw_variant(lambda d, x, w, s, p: _conv_bw_strideless(d, x, w, s, p)),
+            "output (i, j) came from the window at (i*stride, j*stride): send its gradient back there."),
+    Mistake("padding ignored in backward", _conv_bw_variant(lambda d, x, w, s, p: _conv_bw_padless(d, x, w, s, p)),
+            "the forward pass saw the zero-padded input: compute the gradients on xpad, then crop dx by `padding`."),
+]
+
+
+def _conv_bw_strideless(d, x, w, s, p):
+    """Windows placed at (i, j) instead of (i*stride, j*stride)."""
+    kh, kw = w.shape[2:]
+    xpad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    dxpad, dw = np.zeros_like(xpad), np.zeros_like(w)
+    for i in range(d.shape[2]):
+        for j in range(d.shape[3]):
+            win = xpad[:, :, i:i + kh, j:j + kw]
+            dw += np.einsum("nf,nckl->fckl", d[:, :, i, j], win)
+            dxpad[:, :, i:i + kh, j:j + kw] += np.einsum("nf,fckl->nckl", d[:, :, i, j], w)
+    h, wd = x.shape[2:]
+    return dxpad[:, :, p:p + h, p:p + wd], dw, d.sum(axis=(0, 2, 3))
+
+
+def _conv_bw_padless(d, x, w, s, p):
+    """Windows taken from the unpadded input, shifted by nothing."""
+    kh, kw = w.shape[2:]
+    xbig = np.pad(x, ((0, 0), (0, 0), (0, 2 * p), (0, 2 * p)))  # room for every window, but no shift
+    dxbig, dw = np.zeros_like(xbig), np.zeros_like(w)
+    for i in range(d.shape[2]):
+        for j in range(d.shape[3]):
+            win = xbig[:, :, i * s:i * s + kh, j * s:j * s + kw]
+            dw += np.einsum("nf,nckl->fckl", d[:, :, i, j], win)
+            dxbig[:, :, i * s:i * s + kh, j * s:j * s + kw] += np.einsum("nf,fckl->nckl", d[:, :, i, j], w)
+    return dxbig[:, :, :x.shape[2], :x.shape[3]], dw, d.sum(axis=(0, 2, 3))
+
+
+def check_conv2d_backward(conv2d_backward, hidden=False):
+    """Check ``conv2d_backward(dout, x, w, stride=1, padding=0) -> (dx, dw, db)``."""
+    __tracebackhide__ = True
+
+    def case(name, x_shape, w_shape, seed, stride=1, padding=0, is_hidden=False, rng=None):
+        gen = rng or np.random.default_rng(seed)
+        x, w = gen.normal(size=x_shape), gen.normal(size=w_shape)
+        oh = (x_shape[2] + 2 * padding - w_shape[2]) // stride + 1
+        ow = (x_shape[3] + 2 * padding - w_shape[3]) // stride + 1
+        dout = gen.normal(size=(x_shape[0], w_shape[0], oh, ow))
+        return Case(name, (dout, x, w), {"stride": stride, "padding": padding}, item_names=("dx", "dw", "db"),
+                    numeric=_conv_numeric(dout, x, w, stride, padding), hidden=is_hidden)
+
+    cases = [
+        case("1 image, 1 channel, 1 filter", (1, 1, 4, 4), (1, 1, 3, 3), 40),
+        case("2 channels, 3 filters", (1, 2, 5, 5), (3, 2, 3, 3), 41),
+        case("a batch of 3 images", (3, 2, 4, 5), (2, 2, 2, 2), 42),
+        case("non-square kernel 2x3", (2, 1, 5, 6), (2, 1, 2, 3), 43),
+        case("stride 2", (2, 2, 7, 7), (2, 2, 3, 3), 44, stride=2),
+        case("padding 1", (2, 2, 4, 4), (3, 2, 3, 3), 45, padding=1),
+        case("stride 2 and padding 2", (1, 3, 6, 5), (2, 3, 3, 3), 46, stride=2, padding=2),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(4):
+            n, c, f = (int(v) for v in rng.integers(1, 4, size=3))
+            h, w = (int(v) for v in rng.integers(3, 8, size=2))
+            k = int(rng.integers(1, 4))
+            cases.append(case(f"hidden #{i + 1}", (n, c, h, w), (f, c, k, k), 0, stride=int(rng.integers(1, 3)),
+                              padding=int(rng.integers(0, 2)), is_hidden=True, rng=rng))
+    run_check(conv2d_backward, reference=ref.conv2d_backward, cases=cases, mistakes=CONV_MISTAKES)
+
+
+# ------------------------------------------------------------------ dense_backward and sigmoid_bce_backward
+
+def _dense_numeric(dout, x, w):
+    def error(got):
+        dx, dw, db = got
+        b = np.zeros(w.shape[1])
+        loss = lambda xx, ww, bb: float(np.sum((xx @ ww + bb) * dout))  # noqa: E731
+        return max(_rel_error(dx, _num_grad(lambda xx: loss(xx, w, b), x)),
+                   _rel_error(dw, _num_grad(lambda ww: loss(x, ww, b), w)),
+                   _rel_error(db, _num_grad(lambda bb: loss(x, w, bb), b)))
+    return error
+
+
+def _dense(dout, x, w):
+    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+
+
+def _dense_variant(transform):
+    def variant(dout, x, w):
+        return transform(*(np.asarray(a, dtype=float) for a in (dout, x, w)))
+    return variant
+
+
+DENSE_MISTAKES = [
+    Mistake("dw transposed", _dense_variant(lambda d, x, w: _replace(_dense(d, x, w), 1, d.T @ x)),
+            "dw has w's shape (D, M): x.T @ dout."),
+    Mistake("dw missing the batch sum", _dense_variant(lambda d, x, w: _replace(_dense(d, x, w), 1, np.outer(x[0], d[0]))),
+            "all N examples use the same w: x.T @ dout adds their contributions."),
+    Mistake("dw averaged over the batch", _dense_variant(lambda d, x, w: _replace(_dense(d, x, w), 1, x.T @ d / len(x))),
+            "dout already carries any 1/N of the loss: dw = x.T @ dout, without dividing again."),
+    Mistake("db not summed over the batch", _dense_variant(lambda d, x, w: _replace(_dense(d, x, w), 2, d[0])),
+            "the bias is added to every example: db = dout.sum(axis=0)."),
+    Mistake("dx with w instead of w.T", _dense_variant(lambda d, x, w: _replace(_dense(d, x, w), 0, d @ w if w.shape[0] == w.shape[1] else d @ w.T)),
+            "dx = dout @ w.T: input d reaches the outputs through row d of w."),
+]
+
+
+def check_dense_backward(dense_backward, hidden=False):
+    """Check ``dense_backward(dout, x, w) -> (dx, dw, db)`` for ``out = x @ w + b``."""
+    __tracebackhide__ = True
+
+    def case(name, n, d, m, seed, is_hidden=False):
+        gen = np.random.default_rng(seed)
+        dout, x, w = gen.normal(size=(n, m)), gen.normal(size=(n, d)), gen.normal(size=(d, m))
+        return Case(name, (dout, x, w), item_names=("dx", "dw", "db"), numeric=_dense_numeric(dout, x, w),
+                    hidden=is_hidden)
+
+    cases = [case("one example, 4 inputs, 1 output", 1, 4, 1, 50), case("3 examples, 4 inputs, 2 outputs", 3, 4, 2, 51),
+             case("5 examples, 2 inputs, 3 outputs", 5, 2, 3, 52), case("a square layer 4x4, batch 4", 4, 4, 4, 53)]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(3):
+            n, d, m = (int(v) for v in rng.integers(1, 7, size=3))
+            cases.append(case(f"hidden #{i + 1} (N={n}, D={d}, M={m})", n, d, m, int(rng.integers(1 << 30)), True))
+    run_check(dense_backward, reference=ref.dense_backward, cases=cases, mistakes=DENSE_MISTAKES)
+
+
+def _sig(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+BCE_MISTAKES = [
+    Mistake("sum instead of mean", lambda z, y: _sig(np.asarray(z, float)) - y,
+            "the loss is the mean over the batch, so its gradient carries a 1/N: (sigmoid(z) - y) / N."),
+    Mistake("sign error", lambda z, y: (y - _sig(np.asarray(z, float))) / np.size(z),
+            "dL/dz = (ŷ - y) / N: the loss grows when ŷ moves away from y."),
+    Mistake("used z instead of sigmoid(z)", lambda z, y: (np.asarray(z, float) - y) / np.size(z),
+            "the prediction is ŷ = sigmoid(z); the gradient is (ŷ - y) / N."),
+    Mistake("sigmoid's derivative applied again",
+            lambda z, y: _sig(np.asarray(z, float)) * (1 - _sig(np.asarray(z, float))) * (_sig(np.asarray(z, float)) - y) / np.size(z),
+            "for sigmoid + cross-entropy the ŷ(1 - ŷ) of the sigmoid cancels against the cross-entropy's "
+            "denominator: the gradient is just (ŷ - y) / N."),
+    Mistake("gradient w.r.t. ŷ instead of z",
+            lambda z, y: ((_sig(np.asarray(z, float)) - y) / np.clip(_sig(np.asarray(z, float)) * (1 - _sig(np.asarray(z, float))), 1e-12, None)) / np.size(z),
+            "the function returns dL/dz (the logits), which simplifies to (ŷ - y) / N."),
+]
+
+
+def check_sigmoid_bce_backward(sigmoid_bce_backward, hidden=False):
+    """Check ``sigmoid_bce_backward(z, y)`` = d mean BCE(sigmoid(z), y) / dz."""
+    __tracebackhide__ = True
+
+    def case(name, z, y, is_hidden=False, **kw):
+        return Case(name, (z, y), hidden=is_hidden, numeric=lambda got: _rel_error(got, _num_grad(
+            lambda zz: float(np.mean(np.maximum(zz, 0) - zz * y + np.log1p(np.exp(-np.abs(zz))))), z)), **kw)
+
+    cases = [
+        case("one example, label 1", np.array([0.3]), np.array([1.0])),
+        case("one example, label 0", np.array([-1.2]), np.array([0.0])),
+        case("a batch of 4", np.array([2.0, -1.0, 0.0, 0.5]), np.array([1.0, 0.0, 1.0, 0.0])),
+        case("confident and right", np.array([8.0, -8.0]), np.array([1.0, 0.0])),
+        case("large logits (no overflow)", np.array([-800.0, 800.0, 0.0]), np.array([1.0, 0.0, 1.0]), forbid_warnings=True,
+             hint="compute sigmoid without overflow: z = exp(-|z|) is never above 1."),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(3):
+            n = int(rng.integers(1, 9))
+            cases.append(case(f"hidden #{i + 1} (N={n})", rng.normal(size=n) * 3, rng.integers(0, 2, size=n).astype(float), True))
+    run_check(sigmoid_bce_backward, reference=ref.sigmoid_bce_backward, cases=cases, mistakes=BCE_MISTAKES)
+
+
+# ------------------------------------------------------------------ numerical_gradient
+
+def _f_square(x):
+    return float(np.sum(x ** 2))
+
+
+def _f_cubic(x):
+    return float(np.sum(x ** 3) + np.sum(x) ** 2)
+
+
+def _f_exp(x):
+    return float(np.sum(np.exp(x) * np.sin(3 * x)))
+
+
+def _num_variant(step):
+    def variant(f, x, h=1e-5):
+        x = np.array(x, dtype=float)
+        grad = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            grad[i] = step(f, x, i, h)
+        return grad
+    return variant
+
+
+def _nudged(f, x, i, delta):
+    y = x.copy()
+    y[i] += delta
+    return f(y)
+
+
+NUMGRAD_MISTAKES = [
+    Mistake("forward differences", _num_variant(lambda f, x, i, h: (_nudged(f, x, i, h) - f(x)) / h),
+            "use centred differences, (f(x + h) - f(x - h)) / (2h): their error shrinks like h², not h."),
+    Mistake("divided by h instead of 2h", _num_variant(lambda f, x, i, h: (_nudged(f, x, i, h) - _nudged(f, x, i, -h)) / h),
+            "x + h and x - h are 2h apart: divide by 2h."),
+    Mistake("not divided by the step", _num_variant(lambda f, x, i, h: _nudged(f, x, i, h) - _nudged(f, x, i, -h)),
+            "a derivative is a difference *quotient*: divide by 2h."),
+    Mistake("h ignored", _num_variant(lambda f, x, i, h: (_nudged(f, x, i, 1e-3) - _nudged(f, x, i, -1e-3)) / 2e-3),
+            "use the step `h` you were given."),
+    Mistake("every entry nudged at once", lambda f, x, h=1e-5: np.full(np.shape(x), (f(np.asarray(x, float) + h) - f(np.asarray(x, float) - h)) / (2 * h)),
+            "nudge one entry at a time (np.ndindex) and keep the others fixed: each entry has its own partial derivative."),
+]
+
+
+def check_numerical_gradient(numerical_gradient, hidden=False):
+    """Check ``numerical_gradient(f, x, h=1e-5)``."""
+    __tracebackhide__ = True
+    cases = [
+        Case("f(x) = sum(x²) on 3 numbers", (_f_square, np.array([1.0, -2.0, 0.5]))),
+        Case("f(x) = sum(x²) on a 2-D array", (_f_square, _rand((2, 3), 60))),
+        Case("a cubic: forward differences are not accurate enough", (_f_cubic, _rand((4,), 61))),
+        Case("exp(x)·sin(3x), h = 1e-4", (_f_exp, _rand((3, 2), 62)), {"h": 1e-4}),
+        Case("a 4-D array (1, 2, 2, 2)", (_f_cubic, _rand((1, 2, 2, 2), 63))),
+    ]
+    if hidden:
+        rng = hidden_rng()
+        for i in range(3):
+            shape = tuple(int(v) for v in rng.integers(1, 4, size=int(rng.integers(1, 4))))
+            cases.append(Case(f"hidden #{i + 1} (shape {shape})", ((_f_square, _f_cubic, _f_exp)[i], rng.normal(size=shape)),
+                              hidden=True))
+    run_check(numerical_gradient, reference=ref.numerical_gradient, cases=cases, mistakes=NUMGRAD_MISTAKES)
+
+
+# ------------------------------------------------------------------ the toy network
+
+def _toy_case_inputs(seed):
+    rng = np.random.default_rng(seed)
+    params = {"w": rng.normal(0, 0.5, size=(3, 3)), "b": np.array(rng.normal(0, 0.2)), "v": rng.normal(0, 1, size=4),
+              "c": np.array(rng.normal(0, 0.2))}
+    images, labels = ref.make_edges(2, seed=seed)
+    k = int(rng.integers(len(images)))
+    return params, images[k], int(labels[k])
+
+
+def _toy_fwd(p, image, relu=True, pool="max", flip=False, biases=True, sigmoid=True, order="C"):
+    w = np.asarray(p["w"], float)[::-1, ::-1] if flip else np.asarray(p["w"], float)
+    z1 = _conv(np.asarray(image, float)[None, None], w[None, None])[0, 0] + (float(p["b"]) if biases else 0.0)
+    a1 = np.maximum(z1, 0) if relu else z1
+    win = _pool_windows(a1[None, None], 2, 2)[0, 0]
+    pooled = win.max(axis=(2, 3)) if pool == "max" else win.mean(axis=(2, 3))
+    h = pooled.ravel(order=order)
+    z = float(h @ np.asarray(p["v"], float) + (float(p["c"]) if biases else 0.0))
+    return float(_sig(np.array(z))) if sigmoid else z
+
+
+TOY_FORWARD_MISTAKES = [
+    Mistake("ReLU forgotten", lambda params, image: _toy_fwd(params, image, relu=False),
+            "apply the ReLU to the conv output before pooling."),
+    Mistake("average pooling instead of max", lambda params, image: _toy_fwd(params, image, pool="avg"),
+            "the network uses 2x2 *max* pooling."),
+    Mistake("kernel flipped (true convolution)", lambda params, image: _toy_fwd(params, image, flip=True),
+            "the conv layer computes cross-correlation: no kernel flip."),
+    Mistake("biases forgotten", lambda params, image: _toy_fwd(params, image, biases=False),
+            "add b after the convolution and c after the dense layer."),
+    Mistake("returned the logit", lambda params, image: _toy_fwd(params, image, sigmoid=False),
+            "return the probability ŷ = sigmoid(z), not z."),
+    Mistake("flatten in the wrong order", lambda params, image: _toy_fwd(params, image, order="F"),
+            "flatten the 2x2 pooled map row by row (pooled.ravel()), matching v's order."),
+]
+
+
+def _scalar_view(out):
+    if isinstance(out, np.ndarray) and out.size == 1:
+        out = out.item()
+    if not isinstance(out, (float, int, np.floating, np.integer)) or isinstance(out, bool):
+        raise _Mismatch("type", f"expected a float (the probability ŷ), got {type(out).__name__}.",
+                        "return a single number, e.g. float(y_hat).")
+    return np.array(float(out))
+
+
+def check_toy_forward(toy_forward, hidden=False):
+    """Check ``toy_forward(params, image) -> ŷ``."""
+    __tracebackhide__ = True
+    cases = [Case(f"parameters and image #{s}", _toy_case_inputs(s)[:2], project=_scalar_view) for s in range(6)]
+    if hidden:
+        rng = hidden_rng()
+        cases += [Case(f"hidden #{i + 1}", _toy_case_inputs(int(rng.integers(1 << 30)))[:2], project=_scalar_view,
+                       hidden=True) for i in range(4)]
+    run_check(toy_forward, reference=ref.toy_forward, cases=cases, mistakes=TOY_FORWARD_MISTAKES)
+
+
+_KEYS = ("w", "b", "v", "c")
+
+
+def _grads_view(out):
+    if not isinstance(out, (tuple, list)) or len(out) != 2 or not isinstance(out[1], dict):
+        raise _Mismatch("type", f"expected a pair (loss, grads) with grads a dict, got {type(out).__name__}.",
+                        "return loss, {'w': dw, 'b': db, 'v': dv, 'c': dc}.")
+    loss, grads = out
+    missing = [k for k in _KEYS if k not in grads]
+    if missing:
+        raise _Mismatch("type", f"grads is missing {missing}.", "include a gradient for every parameter: w, b, v, c.")
+    return (np.array(float(loss)), *(np.asarray(grads[k], dtype=float).reshape(ref.TOY_PARAMS[k]) for k in _KEYS))
+
+
+def _toy_numeric(params, image, label):
+    def error(got):
+        _, grads = got
+        errs = []
+        for key in _KEYS:
+            def loss_of(value, key=key):
+                p = dict(params)
+                p[key] = value
+                yhat = _toy_fwd(p, image)
+                z = np.log(yhat) - np.log1p(-yhat)
+                return float(np.maximum(z, 0) - z * label + np.log1p(np.exp(-abs(z))))
+            errs.append(_rel_error(grads[key], _num_grad(loss_of, np.asarray(params[key], dtype=float))))
+        return max(errs)
+    return error
+
+
+def _to_first_max(window, d):
+    routed = np.zeros_like(window)
+    routed.flat[np.argmax(window)] = d
+    return routed
+
+
+def _toy_grads_variant(change):
+    """The reference backprop with one step changed (built from trusted numpy pieces)."""
+    def variant(params, image, label):
+        p = {k: np.asarray(v, float) for k, v in params.items()}
+        x = np.asarray(image, float)
+        z1 = _conv(x[None, None], p["w"][None, None])[0, 0] + float(p["b"])
+        a1 = np.maximum(z1, 0)
+        win = _pool_windows(a1[None, None], 2, 2)[0, 0]
+        pooled = win.max(axis=(2, 3))
+        h = pooled.ravel()
+        z = float(h @ p["v"] + float(p["c"]))
+        yhat = float(_sig(np.array(z)))
+        loss = float(max(z, 0) - z * label + np.log1p(np.exp(-abs(z))))
+        dz = change.get("dz", lambda yh, y: yh - y)(yhat, label)
+        dv, dc, dh = dz * h, dz, dz * p["v"]
+        dpooled = dh.reshape(2, 2)
+        da1 = np.zeros((4, 4))
+        for i in range(2):
+            for j in range(2):
+                w2 = a1[2 * i:2 * i + 2, 2 * j:2 * j + 2]
+                da1[2 * i:2 * i + 2, 2 * j:2 * j + 2] += change.get("pool", _to_first_max)(w2, dpooled[i, j])
+        dz1 = change.get("relu", lambda d, z1, a1: d * (z1 > 0))(da1, z1, a1)
+        dw = _conv(x[None, None], dz1[None, None])[0, 0]
+        if "dw" in change:
+            dw = change["dw"](dw)
+        db = change.get("db", lambda dz1: dz1.sum())(dz1)
+        return loss, {"w": dw, "b": np.array(db), "v": dv, "c": np.array(dc)}
+    return variant
+
+
+TOY_GRADIENTS_MISTAKES = [
+    Mistake("sign error in the loss gradient", _toy_grads_variant({"dz": lambda yh, y: y - yh}),
+            "dL/dz = ŷ - y for sigmoid + binary cross-entropy."),
+    Mistake("gradient sent to every cell of the pooling window",
+            _toy_grads_variant({"pool": lambda w2, d: np.full_like(w2, d)}),
+            "max-pool backward routes each gradient only to its window's argmax."),
+    Mistake("ReLU mask taken from the gradient", _toy_grads_variant({"relu": lambda d, z1, a1: d * (d > 0)}),
+            "mask with the ReLU's input: dz1 = da1 * (z1 > 0)."),
+    Mistake("ReLU backward skipped", _toy_grads_variant({"relu": lambda d, z1, a1: d}),
+            "multiply by the ReLU mask (z1 > 0) between pooling and the conv."),
+    Mistake("dw with the kernel flipped", _toy_grads_variant({"dw": lambda dw: dw[::-1, ::-1]}),
+            "dL/dw[a, b] = sum over i, j of dz1[i, j] * image[i + a, j + b]: the image correlated with dz1."),
+    Mistake("db not summed over positions", _toy_grads_variant({"db": lambda dz1: dz1[0, 0]}),
+            "b is added at all 16 conv positions: db = dz1.sum()."),
+]
+
+
+def check_toy_gradients(toy_gradients, hidden=False):
+    """Check ``toy_gradients(params, image, label) -> (loss, grads)``."""
+    __tracebackhide__ = True
+    names = ("loss", "dL/dw", "dL/db", "dL/dv", "dL/dc")
+
+    def case(name, seed, is_hidden=False):
+        params, image, label = _toy_case_inputs(seed)
+        return Case(name, (params, image, label), project=_grads_view, item_names=names, dtype_rule=None,
+                    numeric=_toy_numeric(params, image, label), hidden=is_hidden)
+
+    cases = [case(f"parameters and image #{s}", s) for s in range(6)]
+    if hidden:
+        rng = hidden_rng()
+        cases += [case(f"hidden #{i + 1}", int(rng.integers(1 << 30)), True) for i in range(4)]
+    run_check(toy_gradients, reference=ref.toy_gradients, cases=cases, mistakes=TOY_GRADIENTS_MISTAKES)
+
+
+# ------------------------------------------------------------------ train_toy
+
+def _train_variant(update=None, mean=True, record_after=False, lr_override=None, start=None):
+    def variant(images, labels, lr=0.5, steps=100, seed=0):
+        params = start(seed) if start else ref.init_toy_params(seed)
+        step_lr = lr if lr_override is None else lr_override
+        losses = []
+        for _ in range(steps):
+            total, acc = 0.0, {k: np.zeros_like(v) for k, v in params.items()}
+            for image, label in zip(images, labels):
+                loss, g = _toy_grads_variant({})(params, image, int(label))
+                total += loss
+                for k in acc:
+                    acc[k] = acc[k] + (g[k] / len(images) if mean else g[k])
+            new = {k: (update or (lambda p, g, lr: p - lr * g))(params[k], acc[k], step_lr) for k in params}
+            if record_after:
+                total = sum(_toy_grads_variant({})(new, im, int(lb))[0] for im, lb in zip(images, labels))
+            losses.append(total / len(images))
+            params = new
+        return params, losses
+    return variant
+
+
+TRAIN_MISTAKES = [
+    Mistake("sign error in the update", _train_variant(update=lambda p, g, lr: p + lr * g),
+            "step *against* the gradient: param = param - lr * grad (the loss should go down)."),
+    Mistake("gradients summed instead of averaged", _train_variant(mean=False),
+            "use the gradient of the *mean* loss: divide the summed gradients by the number of images."),
+    Mistake("parameters never updated", _train_variant(update=lambda p, g, lr: p),
+            "assign the updated values back: params[key] = params[key] - lr * grads[key]."),
+    Mistake("learning rate ignored", _train_variant(lr_override=0.1),
+            "use the `lr` argument in the update."),
+    Mistake("losses recorded after the update", _train_variant(record_after=True),
+            "append the mean loss computed *before* each update (the one the gradients came from)."),
+]
+
+
+def _train_view(images, labels):
+    def view(out):
+        if not isinstance(out, (tuple, list)) or len(out) != 2 or not isinstance(out[0], dict):
+            raise _Mismatch("type", f"expected a pair (params, losses), got {type(out).__name__}.",
+                            "return params, losses.")
+        params, losses = out
+        losses = np.asarray(losses, dtype=float)
+        acc = np.mean([(ref._sigmoid(np.array(_toy_fwd(_clean(params), im, sigmoid=False))) > 0.5) == lb
+                       for im, lb in zip(images, labels)])
+        went_down = np.array(float(losses[-1] < losses[0])) if losses.size else np.array(0.0)
+        return np.array(acc), went_down, losses[:10]  # early losses: before the sigmoid saturates
+    return view
+
+
+def _clean(params):
+    missing = [k for k in _KEYS if k not in params]
+    if missing:
+        raise _Mismatch("type", f"params is missing {missing}.", "return the trained dict with keys w, b, v, c.")
+    return {k: np.asarray(params[k], dtype=float).reshape(ref.TOY_PARAMS[k]) for k in _KEYS}
+
+
+def check_train_toy(train_toy, hidden=False):
+    """Check ``train_toy(images, labels, lr=0.5, steps=100, seed=0) -> (params, losses)``."""
+    __tracebackhide__ = True
+    names = ("training accuracy", "loss went down (1 = yes)", "the first 10 losses")
+    images, labels = ref.make_edges(8, seed=0)
+    hint = ("start from init_toy_params(seed) and take `steps` steps of params - lr * (gradient of the mean loss "
+            "over all images), recording the mean loss before each step. If your loss grows, the update has the "
+            "wrong sign.")
+    cases = [Case("the edge task, default settings", (images, labels), project=_train_view(images, labels),
+                  item_names=names, dtype_rule=None, hint=hint)]
+    if hidden:
+        seed = int(hidden_rng().integers(1, 1000))
+        images2, labels2 = ref.make_edges(6, seed=seed)
+        cases.append(Case(f"hidden: other images, seed {seed}, 60 steps", (images2, labels2),
+                          {"steps": 60, "seed": seed, "lr": 0.4}, project=_train_view(images2, labels2),
+                          item_names=names, dtype_rule=None, hint=hint, hidden=True))
+    run_check(train_toy, reference=ref.train_toy, cases=cases, mistakes=TRAIN_MISTAKES)
