@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import unguarded
+import check_suite
 import impls_convolution_layers as impl
 from cnncourse import activations, architecture, conv, pool
 from cnncourse.checks import CheckFailed
@@ -110,45 +110,7 @@ MISTAKE_TABLES = [
 ]
 
 
-def _id(item):
-    return f"{item[0].__name__[6:]}-{getattr(item[1], '__name__', '')}"
-
-
-
-
-@pytest.mark.parametrize("hidden", [False, True])
-@pytest.mark.parametrize("check, student", CORRECT, ids=[_id(c) for c in CORRECT])
-def test_check_accepts_correct_code(check, student, hidden, capsys):
-    assert check(student, hidden=hidden) is None
-    assert " passed" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("check, reference", REFERENCES, ids=[_id(r) for r in REFERENCES])
-def test_check_accepts_the_reference_code(check, reference):
-    assert check(unguarded(reference), hidden=True) is None
-
-
-@pytest.mark.parametrize("hidden", [False, True])
-@pytest.mark.parametrize("check, student, expected", BUGGY, ids=[_id(b) for b in BUGGY])
-def test_check_rejects_buggy_code_with_the_right_hint(check, student, expected, hidden):
-    with pytest.raises(CheckFailed) as info:
-        check(student, hidden=hidden)
-    assert expected in str(info.value)
-
-
-def test_every_graded_function_has_at_least_five_buggy_variants():
-    counts = {}
-    for check, _, _ in BUGGY:
-        counts[check] = counts.get(check, 0) + 1
-    assert set(counts) == {c for c, _ in CORRECT} and min(counts.values()) >= 5
-
-
-@pytest.mark.parametrize("check, mistakes", MISTAKE_TABLES, ids=[m[0].__name__ for m in MISTAKE_TABLES])
-def test_every_listed_mistake_is_reachable(check, mistakes):
-    for mistake in mistakes:
-        with pytest.raises(CheckFailed) as info:
-            check(mistake.func)
-        assert f"Hint: {mistake.name}: " in str(info.value), (mistake.name, str(info.value))
+globals().update(check_suite.standard_tests(CORRECT, BUGGY, REFERENCES, MISTAKE_TABLES))
 
 
 def test_warnings_outside_forbidden_cases_reach_the_student():

@@ -5,7 +5,7 @@ import importlib
 import numpy as np
 import pytest
 
-from conftest import unguarded
+import check_suite
 import impls_pixels_and_filters as impl
 from cnncourse import filters
 from cnncourse.checks import CheckFailed
@@ -72,50 +72,13 @@ REFERENCES = [
 
 
 
-@pytest.mark.parametrize("check, reference", REFERENCES, ids=lambda x: getattr(x, "__name__", ""))
-def test_check_accepts_the_reference_code(check, reference, capsys):
-    assert check(unguarded(reference), hidden=True) is None
-    assert " passed" in capsys.readouterr().out
+MISTAKE_TABLES = [
+    (pf.check_conv_output_size, pf.CONV_OUTPUT_SIZE_MISTAKES), (pf.check_pad2d, pf.PAD2D_MISTAKES),
+    (pf.check_correlate2d, pf.CORRELATE2D_MISTAKES), (pf.check_mean_kernel, pf.MEAN_KERNEL_MISTAKES),
+    (pf.check_sobel_kernels, pf.SOBEL_MISTAKES),
+]
 
-
-def _id(item):
-    return f"{item[0].__name__[6:]}-{item[1].__name__}"
-
-
-@pytest.mark.parametrize("hidden", [False, True])
-@pytest.mark.parametrize("check, student", CORRECT, ids=[_id(c) for c in CORRECT])
-def test_check_accepts_correct_code(check, student, hidden, capsys):
-    assert check(student, hidden=hidden) is None  # a value would become nbgrader partial credit
-    assert " passed" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("hidden", [False, True])
-@pytest.mark.parametrize("check, student, expected", BUGGY, ids=[_id(b) for b in BUGGY])
-def test_check_rejects_buggy_code_with_the_right_hint(check, student, expected, hidden):
-    with pytest.raises(CheckFailed) as info:
-        check(student, hidden=hidden)
-    assert expected in str(info.value)
-    assert str(info.value).startswith(check.__name__[6:] + "() failed on case '")
-
-
-def test_every_graded_function_has_at_least_five_buggy_variants():
-    per_check = {}
-    for check, _, _ in BUGGY:
-        per_check[check] = per_check.get(check, 0) + 1
-    assert set(per_check) == {c for c, _ in CORRECT}
-    assert min(per_check.values()) >= 5
-
-
-def test_every_listed_mistake_is_reachable():
-    """Each mistake variant in the checks is itself rejected with its own name (no dead hints)."""
-    tables = [(pf.check_conv_output_size, pf.CONV_OUTPUT_SIZE_MISTAKES), (pf.check_pad2d, pf.PAD2D_MISTAKES),
-              (pf.check_correlate2d, pf.CORRELATE2D_MISTAKES), (pf.check_mean_kernel, pf.MEAN_KERNEL_MISTAKES),
-              (pf.check_sobel_kernels, pf.SOBEL_MISTAKES)]
-    for check, mistakes in tables:
-        for mistake in mistakes:
-            with pytest.raises(CheckFailed) as info:
-                check(mistake.func)
-            assert f"Hint: {mistake.name}: " in str(info.value), (mistake.name, str(info.value))
+globals().update(check_suite.standard_tests(CORRECT, BUGGY, REFERENCES, MISTAKE_TABLES))
 
 
 def test_student_calling_the_reference_is_refused():
