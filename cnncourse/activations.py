@@ -20,6 +20,12 @@ def _float_array(x):
     return v.as_float(x)
 
 
+def _stable_sigmoid(x):
+    """sigmoid(x) via z = exp(-|x|) <= 1: no overflow (shared with the backprop module and the checks)."""
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+
+
 @reference
 def relu(x):
     """Rectified linear unit, ``max(x, 0)``.
@@ -93,9 +99,7 @@ def sigmoid(x):
     >>> sigmoid(np.array([-1000.0, 0.0, 1000.0]))
     array([0. , 0.5, 1. ])
     """
-    x = _float_array(x)
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+    return _stable_sigmoid(_float_array(x))
 
 
 @reference

@@ -13,8 +13,9 @@ import numpy as np
 
 from . import _validate as v
 from ._guard import reference
-from .conv import conv2d_forward
-from .pool import max_pool2d_forward
+from .activations import _stable_sigmoid
+from .conv import _check_conv_shapes, _pad, _windows, conv2d_forward
+from .pool import _check_pool_args, max_pool2d_forward
 
 TOY_PARAMS = {"w": (3, 3), "b": (), "v": (4,), "c": ()}
 
@@ -113,19 +114,14 @@ def max_pool2d_backward(dout, x, kernel_size=2, stride=None):
     array([[0., 5.],
            [0., 0.]])
     """
-    x = _array("x", x, "(N, C, H, W)", ndim=4)
+    x, kernel_size, stride = _check_pool_args(x, kernel_size, stride)
     dout = _array("dout", dout, "(N, C, OH, OW)", ndim=4)
-    kernel_size = v.require_int("kernel_size", kernel_size, minimum=1)
-    stride = kernel_size if stride is None else v.require_int("stride", stride, minimum=1)
     n, c, h, w = x.shape
-    if kernel_size > min(h, w):
-        raise ValueError(v.message("kernel_size", f"be at most the input's height and width {(h, w)}", kernel_size))
     oh, ow = (h - kernel_size) // stride + 1, (w - kernel_size) // stride + 1
     if dout.shape != (n, c, oh, ow):
         raise ValueError(v.message("dout", f"have the pooled shape {(n, c, oh, ow)}", f"shape {dout.shape}",
                                    "dout is the gradient of the pooling output."))
-    windows = np.lib.stride_tricks.sliding_window_view(x, (kernel_size, kernel_size), axis=(2, 3))
-    windows = windows[:, :, ::stride, ::stride].reshape(n, c, oh, ow, -1)
+    windows = _windows(x, kernel_size, kernel_size, stride).reshape(n, c, oh, ow, -1)
     first = windows.argmax(axis=-1)  # first maximum in row-major order
     rows = np.arange(oh)[:, None] * stride + first // kernel_size  # (N, C, OH, OW)
     cols = np.arange(ow)[None, :] * stride + first % kernel_size
@@ -168,24 +164,17 @@ def conv2d_backward(dout, x, w, stride=1, padding=0):
     >>> db
     array([4.])
     """
-    x = _array("x", x, "(N, C, H, W)", ndim=4)
-    w = _array("w", w, "(F, C, KH, KW)", ndim=4)
+    x, w, stride, padding = _check_conv_shapes(x, w, stride, padding)
+    x, w = v.as_float(x), v.as_float(w)
     dout = _array("dout", dout, "(N, F, OH, OW)", ndim=4)
-    stride = v.require_int("stride", stride, minimum=1)
-    padding = v.require_int("padding", padding, minimum=0)
     n, c, h, wd = x.shape
-    f, cw, kh, kw = w.shape
-    if cw != c:
-        raise ValueError(v.message("w", f"have C = {c} input channels to match x of shape {x.shape}", f"shape {w.shape}"))
-    if kh > h + 2 * padding or kw > wd + 2 * padding:
-        raise ValueError(v.message("w", f"fit inside the padded input ({h + 2 * padding} x {wd + 2 * padding})",
-                                   f"kernel {kh} x {kw}", "Use a smaller kernel or more padding."))
+    f, _, kh, kw = w.shape
     oh, ow = (h + 2 * padding - kh) // stride + 1, (wd + 2 * padding - kw) // stride + 1
     if dout.shape != (n, f, oh, ow):
         raise ValueError(v.message("dout", f"have the conv output's shape {(n, f, oh, ow)}", f"shape {dout.shape}",
                                    "dout is the gradient of conv2d_forward(x, w, b, stride, padding)."))
-    xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    windows = np.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    xpad = _pad(x, padding)
+    windows = _windows(xpad, kh, kw, stride)  # (N, C, OH, OW, KH, KW)
     db = dout.sum(axis=(0, 2, 3))  # (F,)
     dw = np.einsum("nfij,ncijkl->fckl", dout, windows, optimize=True)  # (F, C, KH, KW)
     dxpad = np.zeros_like(xpad)
@@ -233,11 +222,6 @@ def dense_backward(dout, x, w):
     return dout @ w.T, x.T @ dout, dout.sum(axis=0)
 
 
-def _sigmoid(z):
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-
-
 @reference
 def sigmoid_bce(z, y):
     """Mean binary cross-entropy of ``sigmoid(z)`` against labels ``y``, computed stably from the logits.
@@ -280,7 +264,7 @@ def sigmoid_bce_backward(z, y):
     """
     z, y = _array("z", z, "(N,)"), _array("y", y, "like z")
     _same_shape("y", y, "z", z)
-    return (_sigmoid(z) - y) / z.size
+    return (_stable_sigmoid(z) - y) / z.size
 
 
 @reference
@@ -395,7 +379,7 @@ def toy_forward(params, image):
     """
     p, image = _toy_params(params), _toy_image(image)
     z = _toy_layers(p, image)[-1]
-    return float(_sigmoid(z)[0])
+    return float(_stable_sigmoid(z)[0])
 
 
 @reference

@@ -10,25 +10,41 @@ from . import _validate as v
 from ._guard import reference
 
 
-def _check_conv_args(x, w, b, stride, padding):
+def _check_conv_shapes(x, w, stride, padding):
+    """Validate x (N, C, H, W), w (F, C, KH, KW), stride and padding (shared with the backward pass)."""
     x = v.require_array("x", x, ndim=4, shape_text="(N, C, H, W)",
                         fix="For one image (C, H, W) pass x[None]; for a grayscale (H, W) pass x[None, None].")
     w = v.require_array("w", w, ndim=4, shape_text="(F, C, KH, KW)",
                         fix="One filter per output channel, each with C input channels.")
-    b = v.require_array("b", b, ndim=1, shape_text="(F,)", fix="One bias per filter: np.zeros(F).")
     stride = v.require_int("stride", stride, minimum=1)
     padding = v.require_int("padding", padding, minimum=0)
-    (_, c, h, wd), (f, cw, kh, kw) = x.shape, w.shape
+    (_, c, h, wd), (_, cw, kh, kw) = x.shape, w.shape
     if cw != c:
         raise ValueError(v.message("w", f"have C = {c} input channels to match x of shape {x.shape}",
                                    f"shape {w.shape}", "w has shape (F, C, KH, KW)."))
-    if b.shape[0] != f:
-        raise ValueError(v.message("b", f"have one bias per filter, shape ({f},)", f"shape {b.shape}"))
     if kh > h + 2 * padding or kw > wd + 2 * padding:
         raise ValueError(v.message("w", f"fit inside the padded input ({h + 2 * padding} x {wd + 2 * padding})",
                                    f"kernel {kh} x {kw}", "Use a smaller kernel or more padding."))
+    return x, w, stride, padding
+
+
+def _check_conv_args(x, w, b, stride, padding):
+    x, w, stride, padding = _check_conv_shapes(x, w, stride, padding)
+    b = v.require_array("b", b, ndim=1, shape_text="(F,)", fix="One bias per filter: np.zeros(F).")
+    if b.shape[0] != w.shape[0]:
+        raise ValueError(v.message("b", f"have one bias per filter, shape ({w.shape[0]},)", f"shape {b.shape}"))
     dtype = np.result_type(v.as_float(x).dtype, v.as_float(w).dtype, v.as_float(b).dtype)
     return x.astype(dtype, copy=False), w.astype(dtype, copy=False), b.astype(dtype, copy=False), stride, padding
+
+
+def _pad(x, padding):
+    """Zero-pad H and W of an NCHW array by ``padding`` on each side."""
+    return np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+
+
+def _windows(x, kh, kw, stride):
+    """Every KH x KW window of an NCHW array, ``stride`` apart: a view of shape (N, C, OH, OW, KH, KW)."""
+    return np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
 
 
 def _out_size(n, k, stride, padding):
@@ -74,9 +90,7 @@ def conv2d_forward(x, w, b, stride=1, padding=0):
            [8.5, 8.5]])
     """
     x, w, b, stride, padding = _check_conv_args(x, w, b, stride, padding)
-    xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    windows = np.lib.stride_tricks.sliding_window_view(xpad, w.shape[2:], axis=(2, 3))  # (N, C, H', W', KH, KW)
-    windows = windows[:, :, ::stride, ::stride]  # (N, C, OH, OW, KH, KW)
+    windows = _windows(_pad(x, padding), *w.shape[2:], stride)  # (N, C, OH, OW, KH, KW)
     return np.einsum("ncijkl,fckl->nfij", windows, w, optimize=True) + b[None, :, None, None]  # (N, F, OH, OW)
 
 
@@ -99,7 +113,7 @@ def conv2d_forward_naive(x, w, b, stride=1, padding=0):
     n_images, _, h, wd = x.shape
     n_filters, _, kh, kw = w.shape
     oh, ow = _out_size(h, kh, stride, padding), _out_size(wd, kw, stride, padding)
-    xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    xpad = _pad(x, padding)
     out = np.zeros((n_images, n_filters, oh, ow), dtype=x.dtype)
     for n in range(n_images):
         for f in range(n_filters):

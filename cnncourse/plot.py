@@ -1456,7 +1456,7 @@ def toy_network_pass(params, image, label=None):
         raise ValueError(v.message("label", "be 0, 1 or None", repr(label),
                                    "1 = vertical edge, 0 = horizontal edge; None draws the forward pass only."))
     z1, a1, pooled, h, z = backprop._toy_layers(p, image)  # (1,1,4,4) (1,1,4,4) (1,1,2,2) (1,4) (1,)
-    y_hat = float(backprop._sigmoid(z)[0])
+    y_hat = float(backprop._stable_sigmoid(z)[0])
     fwd = [("image", image, "image x (6\u00d76)", "gray"), ("w", p["w"], f"w, b = {format_number(p['b'])}", "kernel"),
            ("z1", z1[0, 0], "z1 = x \u22c6 w + b (4\u00d74)", "signed"),
            ("a1", a1[0, 0], "a1 = relu(z1)", "signed"), ("pooled", pooled[0, 0], "max-pool 2\u00d72", "signed"),

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _validate as v
 from ._guard import reference
-from .conv import conv2d_forward
+from .conv import _windows, conv2d_forward
 
 
 def _check_pool_args(x, kernel_size, stride):
@@ -19,11 +19,6 @@ def _check_pool_args(x, kernel_size, stride):
         raise ValueError(v.message("kernel_size", f"be at most the input's height and width {x.shape[2:]}",
                                    kernel_size, "Use a smaller window."))
     return v.as_float(x), kernel_size, stride
-
-
-def _windows(x, kernel_size, stride):
-    win = np.lib.stride_tricks.sliding_window_view(x, (kernel_size, kernel_size), axis=(2, 3))
-    return win[:, :, ::stride, ::stride]  # (N, C, OH, OW, K, K)
 
 
 @reference
@@ -53,7 +48,7 @@ def max_pool2d_forward(x, kernel_size=2, stride=None):
            [13., 15.]])
     """
     x, kernel_size, stride = _check_pool_args(x, kernel_size, stride)
-    return _windows(x, kernel_size, stride).max(axis=(4, 5))
+    return _windows(x, kernel_size, kernel_size, stride).max(axis=(4, 5))
 
 
 @reference
@@ -70,7 +65,7 @@ def avg_pool2d_forward(x, kernel_size=2, stride=None):
            [10.5, 12.5]])
     """
     x, kernel_size, stride = _check_pool_args(x, kernel_size, stride)
-    return _windows(x, kernel_size, stride).mean(axis=(4, 5))
+    return _windows(x, kernel_size, kernel_size, stride).mean(axis=(4, 5))
 
 
 @reference

@@ -9,6 +9,8 @@ centred numerical gradient.  ``hidden=True`` adds random cases drawn from
 import numpy as np
 
 from .. import backprop as ref
+from ..activations import _stable_sigmoid as _sig
+from ..conv import _pad, _windows
 from ._core import Case, Mistake, _Mismatch, hidden_rng, run_check
 
 
@@ -39,13 +41,11 @@ def _rel_error(a, b):
 # ------------------------------------------------------------------ forward pieces (trusted numpy)
 
 def _conv(x, w, stride=1, padding=0):
-    xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    win = np.lib.stride_tricks.sliding_window_view(xpad, w.shape[2:], axis=(2, 3))[:, :, ::stride, ::stride]
-    return np.einsum("ncijkl,fckl->nfij", win, w)
+    return np.einsum("ncijkl,fckl->nfij", _windows(_pad(x, padding), *w.shape[2:], stride), w)
 
 
 def _pool_windows(x, k, s):
-    return np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s]
+    return _windows(x, k, k, s)
 
 
 # ------------------------------------------------------------------ relu_backward
@@ -130,7 +130,8 @@ def check_flatten_backward(flatten_backward, hidden=False):
 
 # ------------------------------------------------------------------ max_pool2d_backward
 
-def _pool_backward_variant(route):
+def _pool_backward_variant(route, accumulate=True):
+    """Max-pool backward with a wrong routing rule (or ``=`` instead of ``+=`` when not ``accumulate``)."""
     def variant(dout, x, kernel_size=2, stride=None):
         x = np.asarray(x, dtype=float)
         dout = np.asarray(dout, dtype=float)
@@ -142,7 +143,11 @@ def _pool_backward_variant(route):
                 if win.shape[2:] != (kernel_size, kernel_size):
                     continue  # a window that a wrong stride pushed off the map
                 share = route(win, dout[:, :, i, j])  # (N, C, K, K)
-                dx[:, :, i * s:i * s + kernel_size, j * s:j * s + kernel_size] += share
+                region = dx[:, :, i * s:i * s + kernel_size, j * s:j * s + kernel_size]
+                if accumulate:
+                    region += share
+                else:
+                    region[share != 0] = share[share != 0]
         return dx
     return variant
 
@@ -178,25 +183,13 @@ POOL_MISTAKES = [
             "order (np.argmax over the flattened window), not to all of them."),
     Mistake("last maximum instead of the first", _pool_backward_variant(lambda win, d: _last_max_mask(win) * d[..., None, None]),
             "for ties, the convention is the first maximum in row-major order (what np.argmax returns)."),
-    Mistake("overlapping windows overwrite instead of adding", lambda dout, x, kernel_size=2, stride=None: _pool_overwrite(
-        dout, x, kernel_size, stride), "with overlapping windows a cell can be the max of several windows: add (+=) their gradients."),
+    Mistake("overlapping windows overwrite instead of adding",
+            _pool_backward_variant(lambda win, d: _first_max_mask(win) * d[..., None, None], accumulate=False),
+            "with overlapping windows a cell can be the max of several windows: add (+=) their gradients."),
     Mistake("stride ignored", lambda dout, x, kernel_size=2, stride=None: _pool_backward_variant(
         lambda win, d: _first_max_mask(win) * d[..., None, None])(dout, x, kernel_size, kernel_size),
             "window (i, j) starts at (i*stride, j*stride); stride=None means stride = kernel_size."),
 ]
-
-
-def _pool_overwrite(dout, x, kernel_size, stride):
-    x, dout = np.asarray(x, dtype=float), np.asarray(dout, dtype=float)
-    s = kernel_size if stride is None else stride
-    dx = np.zeros_like(x)
-    for i in range(dout.shape[2]):
-        for j in range(dout.shape[3]):
-            win = x[:, :, i * s:i * s + kernel_size, j * s:j * s + kernel_size]
-            mask = _first_max_mask(win)
-            region = dx[:, :, i * s:i * s + kernel_size, j * s:j * s + kernel_size]
-            region[mask > 0] = (mask * dout[:, :, i, j][..., None, None])[mask > 0]
-    return dx
 
 
 def check_max_pool2d_backward(max_pool2d_backward, hidden=False):
@@ -246,19 +239,23 @@ def _conv_numeric(dout, x, w, stride, padding):
     return error
 
 
-def _conv_bw(dout, x, w, stride=1, padding=0):
-    """Trusted conv backward for the variants (independent loops)."""
+def _conv_bw(dout, x, w, stride=1, padding=0, window_step=None, shift=True):
+    """Trusted conv backward (independent loops).  The knobs make the wrong variants:
+    ``window_step=1`` places window (i, j) at (i, j) (stride ignored); ``shift=False`` takes the
+    windows from the unshifted input (padding ignored)."""
     dout, x, w = (np.asarray(a, dtype=float) for a in (dout, x, w))
     kh, kw = w.shape[2:]
-    xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    step = stride if window_step is None else window_step
+    before = padding if shift else 0
+    xpad = np.pad(x, ((0, 0), (0, 0), (before, 2 * padding - before), (before, 2 * padding - before)))
     dxpad, dw = np.zeros_like(xpad), np.zeros_like(w)
     for i in range(dout.shape[2]):
         for j in range(dout.shape[3]):
-            win = xpad[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]  # (N, C, KH, KW)
-            dw += np.einsum("nf,nckl->fckl", dout[:, :, i, j], win)
-            dxpad[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw] += np.einsum("nf,fckl->nckl", dout[:, :, i, j], w)
+            rows, cols = slice(i * step, i * step + kh), slice(j * step, j * step + kw)
+            dw += np.einsum("nf,nckl->fckl", dout[:, :, i, j], xpad[:, :, rows, cols])
+            dxpad[:, :, rows, cols] += np.einsum("nf,fckl->nckl", dout[:, :, i, j], w)
     h, wd = x.shape[2:]
-    return dxpad[:, :, padding:padding + h, padding:padding + wd], dw, dout.sum(axis=(0, 2, 3))
+    return dxpad[:, :, before:before + h, before:before + wd], dw, dout.sum(axis=(0, 2, 3))
 
 
 def _conv_bw_variant(transform):
@@ -291,38 +288,11 @@ CONV_MISTAKES = [
     Mistake("dw with the kernel flipped",
             _conv_bw_variant(lambda d, x, w, s, p: _replace(_conv_bw(d, x, w, s, p), 1, _conv_bw(d, x, w, s, p)[1][:, :, ::-1, ::-1])),
             "dw[f, c, a, b] = sum over n, i, j of dout[n, f, i, j] * xpad[n, c, i*stride + a, j*stride + b]: no flip."),
-    Mistake("stride ignored in backward", _conv_bw_variant(lambda d, x, w, s, p: _conv_bw_strideless(d, x, w, s, p)),
+    Mistake("stride ignored in backward", _conv_bw_variant(lambda d, x, w, s, p: _conv_bw(d, x, w, s, p, window_step=1)),
             "output (i, j) came from the window at (i*stride, j*stride): send its gradient back there."),
-    Mistake("padding ignored in backward", _conv_bw_variant(lambda d, x, w, s, p: _conv_bw_padless(d, x, w, s, p)),
+    Mistake("padding ignored in backward", _conv_bw_variant(lambda d, x, w, s, p: _conv_bw(d, x, w, s, p, shift=False)),
             "the forward pass saw the zero-padded input: compute the gradients on xpad, then crop dx by `padding`."),
 ]
-
-
-def _conv_bw_strideless(d, x, w, s, p):
-    """Windows placed at (i, j) instead of (i*stride, j*stride)."""
-    kh, kw = w.shape[2:]
-    xpad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-    dxpad, dw = np.zeros_like(xpad), np.zeros_like(w)
-    for i in range(d.shape[2]):
-        for j in range(d.shape[3]):
-            win = xpad[:, :, i:i + kh, j:j + kw]
-            dw += np.einsum("nf,nckl->fckl", d[:, :, i, j], win)
-            dxpad[:, :, i:i + kh, j:j + kw] += np.einsum("nf,fckl->nckl", d[:, :, i, j], w)
-    h, wd = x.shape[2:]
-    return dxpad[:, :, p:p + h, p:p + wd], dw, d.sum(axis=(0, 2, 3))
-
-
-def _conv_bw_padless(d, x, w, s, p):
-    """Windows taken from the unpadded input, shifted by nothing."""
-    kh, kw = w.shape[2:]
-    xbig = np.pad(x, ((0, 0), (0, 0), (0, 2 * p), (0, 2 * p)))  # room for every window, but no shift
-    dxbig, dw = np.zeros_like(xbig), np.zeros_like(w)
-    for i in range(d.shape[2]):
-        for j in range(d.shape[3]):
-            win = xbig[:, :, i * s:i * s + kh, j * s:j * s + kw]
-            dw += np.einsum("nf,nckl->fckl", d[:, :, i, j], win)
-            dxbig[:, :, i * s:i * s + kh, j * s:j * s + kw] += np.einsum("nf,fckl->nckl", d[:, :, i, j], w)
-    return dxbig[:, :, :x.shape[2], :x.shape[3]], dw, d.sum(axis=(0, 2, 3))
 
 
 def check_conv2d_backward(conv2d_backward, hidden=False):
@@ -415,24 +385,23 @@ def check_dense_backward(dense_backward, hidden=False):
     run_check(dense_backward, reference=ref.dense_backward, cases=cases, mistakes=DENSE_MISTAKES)
 
 
-def _sig(z):
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+def _yhat(z):
+    return _sig(np.asarray(z, dtype=float))
 
 
 BCE_MISTAKES = [
-    Mistake("sum instead of mean", lambda z, y: _sig(np.asarray(z, float)) - y,
+    Mistake("sum instead of mean", lambda z, y: _yhat(z) - y,
             "the loss is the mean over the batch, so its gradient carries a 1/N: (sigmoid(z) - y) / N."),
-    Mistake("sign error", lambda z, y: (y - _sig(np.asarray(z, float))) / np.size(z),
+    Mistake("sign error", lambda z, y: (y - _yhat(z)) / np.size(z),
             "dL/dz = (ŷ - y) / N: the loss grows when ŷ moves away from y."),
     Mistake("used z instead of sigmoid(z)", lambda z, y: (np.asarray(z, float) - y) / np.size(z),
             "the prediction is ŷ = sigmoid(z); the gradient is (ŷ - y) / N."),
     Mistake("sigmoid's derivative applied again",
-            lambda z, y: _sig(np.asarray(z, float)) * (1 - _sig(np.asarray(z, float))) * (_sig(np.asarray(z, float)) - y) / np.size(z),
+            lambda z, y: _yhat(z) * (1 - _yhat(z)) * (_yhat(z) - y) / np.size(z),
             "for sigmoid + cross-entropy the ŷ(1 - ŷ) of the sigmoid cancels against the cross-entropy's "
             "denominator: the gradient is just (ŷ - y) / N."),
     Mistake("gradient w.r.t. ŷ instead of z",
-            lambda z, y: ((_sig(np.asarray(z, float)) - y) / np.clip(_sig(np.asarray(z, float)) * (1 - _sig(np.asarray(z, float))), 1e-12, None)) / np.size(z),
+            lambda z, y: (_yhat(z) - y) / np.clip(_yhat(z) * (1 - _yhat(z)), 1e-12, None) / np.size(z),
             "the function returns dL/dz (the logits), which simplifies to (ŷ - y) / N."),
 ]
 
@@ -726,7 +695,7 @@ def _train_view(images, labels):
                             "return params, losses.")
         params, losses = out
         losses = np.asarray(losses, dtype=float)
-        acc = np.mean([(ref._sigmoid(np.array(_toy_fwd(_clean(params), im, sigmoid=False))) > 0.5) == lb
+        acc = np.mean([(_toy_fwd(_clean(params), im) > 0.5) == lb
                        for im, lb in zip(images, labels)])
         went_down = np.array(float(losses[-1] < losses[0])) if losses.size else np.array(0.0)
         return np.array(acc), went_down, losses[:10]  # early losses: before the sigmoid saturates

@@ -10,6 +10,7 @@ adds random cases drawn from ``CNNCOURSE_GRADING_SEED``.
 import numpy as np
 
 from .. import activations, architecture, conv, pool
+from ..conv import _pad, _windows
 from ._core import Case, Mistake, _Mismatch, hidden_rng, run_check
 
 
@@ -23,9 +24,7 @@ def _rand(shape, seed, dtype=np.float64, low=-3, high=4):
 def _conv(x, w, b, stride=1, padding=0):
     """Trusted numpy convolution for the variants (independent of the student's code)."""
     x, w, b = (np.asarray(a, dtype=float) for a in (x, w, b))
-    xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    win = np.lib.stride_tricks.sliding_window_view(xpad, w.shape[2:], axis=(2, 3))[:, :, ::stride, ::stride]
-    return np.einsum("ncijkl,fckl->nfij", win, w) + b[None, :, None, None]
+    return np.einsum("ncijkl,fckl->nfij", _windows(_pad(x, padding), *w.shape[2:], stride), w) + b[None, :, None, None]
 
 
 def _conv_variant(transform):
@@ -228,9 +227,7 @@ def check_tanh(tanh, hidden=False):
 
 def _pool(x, k, stride=None, op=np.max):
     x = np.asarray(x, dtype=float)
-    s = k if stride is None else stride
-    win = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s]
-    return op(win, axis=(4, 5))
+    return op(_windows(x, k, k, k if stride is None else stride), axis=(4, 5))
 
 
 def _pool_ceil(x, k, stride, op):
@@ -240,8 +237,7 @@ def _pool_ceil(x, k, stride, op):
     padded = np.full(x.shape[:2] + ((oh - 1) * s + k, (ow - 1) * s + k), np.nan)
     padded[:, :, :x.shape[2], :x.shape[3]] = x
     nan_op = np.nanmax if op is np.max else np.nanmean
-    win = np.lib.stride_tricks.sliding_window_view(padded, (k, k), axis=(2, 3))[:, :, ::s, ::s]
-    return nan_op(win, axis=(4, 5))
+    return nan_op(_windows(padded, k, k, s), axis=(4, 5))
 
 
 def _pool_variant(transform):
