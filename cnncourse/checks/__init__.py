@@ -14,7 +14,7 @@ import sys
 
 from ._core import CheckFailed
 
-MODULES = ("pixels_and_filters", "convolution_layers", "backprop")
+MODULES = ("pixels_and_filters", "convolution_layers", "backprop", "training_cnns")
 
 __all__ = ["CheckFailed", "fresh", *MODULES]
 

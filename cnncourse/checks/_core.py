@@ -409,3 +409,73 @@ def run_check(student, *, reference, cases, mistakes=(), name=None):
     numeric = f"; largest relative error against numerical gradients {_fmt_num(max(errors))}" if errors else ""
     passed = f"all {len(cases)} checks passed" if len(cases) > 1 else "1 check passed"
     print(f"{fname}: {passed}{extra}{numeric}.")
+
+
+# ---------------------------------------------------------------- "no Python loop over output positions"
+
+def _library_dirs():
+    """Folders whose code is not the student's: the standard library, installed packages, cnncourse."""
+    import sysconfig
+
+    dirs = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    dirs.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # cnncourse itself
+    return tuple(os.path.join(os.path.abspath(d), "") for d in dirs)
+
+
+def count_student_lines(func, *args, **kwargs):
+    """Run ``func(*args, **kwargs)`` and count the Python lines executed in the student's own code.
+
+    Code from the standard library, installed packages and cnncourse is not counted, so the
+    count measures the student's loops, not numpy's work.  Deterministic, unlike a timing.
+    """
+    import sys
+
+    library = _library_dirs()
+    count = 0
+
+    def local(frame, event, arg):
+        nonlocal count
+        if event == "line":
+            count += 1
+        return local
+
+    def global_(frame, event, arg):
+        filename = os.path.abspath(frame.f_code.co_filename) if not frame.f_code.co_filename.startswith("<") else ""
+        if filename.startswith(library):
+            return None  # no line events inside numpy, torch, ...
+        return local
+
+    previous = sys.gettrace()
+    sys.settrace(global_)
+    try:
+        func(*args, **kwargs)
+    finally:
+        sys.settrace(previous)
+    return count
+
+
+def require_no_position_loop(student, fname, make_args, sizes=(4, 32)):
+    """Fail when the student's Python line count grows with the number of output positions.
+
+    ``make_args(size)`` returns (args, kwargs) for an output of size x size positions; the
+    batch, channels and kernel stay the same, so a vectorized solution (loops over kernel
+    offsets, channels or images are fine) runs the same lines for both sizes.
+    """
+    __tracebackhide__ = True
+    counts = []
+    for size in sizes:
+        args, kwargs = make_args(size)
+        try:
+            with _guard.student_code():
+                counts.append(count_student_lines(student, *args, **kwargs))
+        except Exception as exc:
+            case = Case(f"no Python loop over output positions ({size}x{size} output)", args, kwargs)
+            raise CheckFailed(_student_error_message(fname, case, exc)) from None
+    small, large = sizes
+    if counts[1] - counts[0] >= large - small:
+        raise CheckFailed(
+            f"{fname}() failed on case 'no Python loop over output positions': it ran {counts[0]} lines of your "
+            f"code for a {small}x{small} output and {counts[1]} for a {large}x{large} output, so it loops over "
+            "output positions.\n  Hint: build all windows at once: loop only over the KH x KW kernel offsets "
+            "(each step slices every output position, x[:, :, a:a + stride*OH:stride, d:d + stride*OW:stride]) "
+            "or use np.lib.stride_tricks.sliding_window_view, then one matrix multiply.")

@@ -59,9 +59,8 @@ CONV_MISTAKES = [
 ]
 
 
-def check_conv2d_forward_naive(conv2d_forward_naive, hidden=False):
-    """Check ``conv2d_forward_naive(x, w, b, stride=1, padding=0)``."""
-    __tracebackhide__ = True
+def conv_layer_cases(hidden):
+    """The convolution-layer cases (x, w, b, stride, padding), shared with module 04's im2col conv."""
     c = lambda name, x, w, b, **kw: Case(name, (x, w, b), kw)  # noqa: E731
     cases = [
         c("1 image, 1 channel, 1 filter", _rand((1, 1, 4, 4), 0), _rand((1, 1, 3, 3), 1), np.array([0.5])),
@@ -86,6 +85,13 @@ def check_conv2d_forward_naive(conv2d_forward_naive, hidden=False):
             cases.append(Case(f"hidden #{i + 1} (x {(n, ch, h, w_)}, w {(f, ch, kh, kw)}, stride {s}, padding {p})",
                               (rng.normal(size=(n, ch, h, w_)).astype(dtype), rng.normal(size=(f, ch, kh, kw)).astype(dtype),
                                rng.normal(size=f).astype(dtype)), {"stride": s, "padding": p}, hidden=True))
+    return cases
+
+
+def check_conv2d_forward_naive(conv2d_forward_naive, hidden=False):
+    """Check ``conv2d_forward_naive(x, w, b, stride=1, padding=0)``."""
+    __tracebackhide__ = True
+    cases = conv_layer_cases(hidden)
     run_check(conv2d_forward_naive, reference=conv.conv2d_forward_naive, cases=cases, mistakes=CONV_MISTAKES)
 
 

@@ -1,0 +1,1 @@
+"""PyTorch references (models, training loops).  Importing this package imports torch."""

@@ -1,0 +1,353 @@
+"""Module 04 references: Fashion-MNIST in PyTorch, a dense network and a CNN, the training loop.
+
+Introduced in notebooks/04_training_cnns.ipynb.  ``build_cnn``, ``train_one_epoch`` and
+``evaluate`` are reference solutions: they refuse to run while a check runs student code.
+"""
+
+import time
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
+
+from .. import _validate as v
+from .. import data
+from .._guard import reference
+
+#: Mean and standard deviation of Fashion-MNIST's training pixels (scaled to [0, 1]).
+FASHION_MEAN, FASHION_STD = 0.2860, 0.3530
+#: Largest number of parameters ``build_cnn`` may use.
+PARAM_BUDGET = 100_000
+
+
+class TrainingBudgetExceeded(RuntimeError):
+    """Training took longer than the ``budget_seconds`` given to :func:`fit`."""
+
+
+def fashion_mnist_dataset(split="train", subset=False):
+    """Fashion-MNIST as a ``TensorDataset`` of normalized images and labels.
+
+    Introduced in notebooks/04_training_cnns.ipynb.
+
+    Parameters
+    ----------
+    split : {"train", "test"}
+    subset : bool, default False
+        The course subset (see :func:`cnncourse.data.load_fashion_mnist`).
+
+    Returns
+    -------
+    torch.utils.data.TensorDataset
+        ``(x, y)`` pairs: x float32 of shape (1, 28, 28), ``(pixel / 255 - FASHION_MEAN) / FASHION_STD``;
+        y an int64 class index.  ``dataset.tensors`` holds the whole stacks.
+
+    Examples
+    --------
+    >>> ds = fashion_mnist_dataset("test", subset=True)
+    >>> len(ds), ds[0][0].shape, ds[0][1].dtype
+    (1000, torch.Size([1, 28, 28]), torch.int64)
+    """
+    images, labels = data.load_fashion_mnist(split, subset=subset)
+    x = (torch.from_numpy(images).float().div_(255.0).sub_(FASHION_MEAN).div_(FASHION_STD)).unsqueeze(1)
+    return TensorDataset(x, torch.from_numpy(labels))  # (N, 1, 28, 28), (N,)
+
+
+def make_loader(dataset, batch_size=128, shuffle=False, seed=0):
+    """A ``DataLoader`` that fetches whole batches at once from a ``TensorDataset``.
+
+    Introduced in notebooks/04_training_cnns.ipynb.  The default ``DataLoader`` fetches one
+    example at a time and stacks them; indexing the tensors with a batch of indices is the
+    same data, several times faster on a CPU.
+
+    Parameters
+    ----------
+    dataset : TensorDataset
+    batch_size : int, default 128
+        The last batch holds the remainder.
+    shuffle : bool, default False
+        A new order every epoch, reproducible from ``seed``.
+    seed : int, default 0
+
+    Returns
+    -------
+    DataLoader
+        Yields ``(x, y)`` batches.
+
+    Examples
+    --------
+    >>> ds = TensorDataset(torch.arange(10.0), torch.arange(10))
+    >>> [len(y) for _, y in make_loader(ds, batch_size=4)]
+    [4, 4, 2]
+    """
+    batch_size = v.require_int("batch_size", batch_size, minimum=1)
+    if shuffle:
+        sampler = RandomSampler(dataset, generator=torch.Generator().manual_seed(int(seed)))
+    else:
+        sampler = SequentialSampler(dataset)
+    return DataLoader(dataset, batch_size=None, sampler=BatchSampler(sampler, batch_size, drop_last=False))
+
+
+def count_parameters(model):
+    """Number of trainable parameters (weights and biases) of ``model``.
+
+    Introduced in notebooks/04_training_cnns.ipynb.
+
+    Examples
+    --------
+    >>> count_parameters(nn.Linear(784, 10))
+    7850
+    """
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def build_dense(hidden=256):
+    """The dense network of modules 02-03, sized for Fashion-MNIST: 784 -> hidden -> hidden/2 -> 10.
+
+    Introduced in notebooks/04_training_cnns.ipynb, as the baseline the CNN is compared with.
+
+    Returns
+    -------
+    nn.Sequential
+        Input (N, 1, 28, 28), output logits (N, 10).  235,146 parameters for ``hidden=256``.
+
+    Examples
+    --------
+    >>> count_parameters(build_dense())
+    235146
+    """
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, hidden), nn.ReLU(),
+                         nn.Linear(hidden, hidden // 2), nn.ReLU(), nn.Linear(hidden // 2, 10))
+
+
+def _conv_block(c_in, c_out):
+    """3x3 conv (padding 1, no bias: the batch norm has one) -> batch norm -> ReLU -> 2x2 max pool."""
+    return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(), nn.MaxPool2d(2)]
+
+
+@reference
+def build_cnn():
+    """The course's CNN for Fashion-MNIST: three conv blocks, then one linear layer.
+
+    Introduced in notebooks/04_training_cnns.ipynb.
+
+    Returns
+    -------
+    nn.Sequential
+        Input (N, 1, 28, 28), output logits (N, 10) (no softmax: ``nn.CrossEntropyLoss``
+        applies log-softmax itself).  Shapes: 28x28x1 -> 14x14x16 -> 7x7x32 -> 3x3x64 ->
+        576 -> 10; 29,178 parameters, within :data:`PARAM_BUDGET`.
+
+    Examples
+    --------
+    >>> model = build_cnn()
+    >>> model(torch.zeros(2, 1, 28, 28)).shape, count_parameters(model)
+    (torch.Size([2, 10]), 29178)
+    """
+    return nn.Sequential(*_conv_block(1, 16), *_conv_block(16, 32), *_conv_block(32, 64),
+                         nn.Flatten(), nn.Linear(64 * 3 * 3, 10))  # (N, 576) -> (N, 10)
+
+
+@reference
+def train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None):
+    """Train ``model`` for one pass over ``loader``; return the epoch's mean loss.
+
+    Introduced in notebooks/04_training_cnns.ipynb.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Put in training mode first (batch norm and dropout behave as in training).
+    loader : iterable of (x, y) batches
+    optimizer : torch.optim.Optimizer
+        Over ``model``'s parameters; per batch: zero the gradients, forward, loss,
+        backward, step.
+    loss_fn : callable
+        ``loss_fn(logits, y)`` -> the batch's mean loss (e.g. ``nn.CrossEntropyLoss()``).
+    scheduler : optional
+        A learning-rate scheduler stepped after every optimizer step (not graded).
+
+    Returns
+    -------
+    float
+        Mean loss per example over the epoch: each batch's mean loss weighted by its
+        size, so a short last batch counts for what it holds.
+
+    Examples
+    --------
+    >>> torch.manual_seed(0) and None
+    >>> model = nn.Linear(2, 2)
+    >>> ds = TensorDataset(torch.randn(10, 2), torch.randint(0, 2, (10,)))
+    >>> opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    >>> loss = train_one_epoch(model, make_loader(ds, 4), opt, nn.CrossEntropyLoss())
+    >>> isinstance(loss, float)
+    True
+    """
+    model.train()
+    total, count = 0.0, 0
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        total += loss.item() * len(y)
+        count += len(y)
+    return total / count
+
+
+@reference
+def evaluate(model, loader):
+    """Accuracy of ``model`` on ``loader``: the fraction of examples whose top logit is the label.
+
+    Introduced in notebooks/04_training_cnns.ipynb.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Put in evaluation mode (batch norm uses its running statistics, dropout is off);
+        no gradients are recorded.
+    loader : iterable of (x, y) batches
+
+    Returns
+    -------
+    float
+        In [0, 1]: correct predictions / number of examples (not the mean of per-batch
+        accuracies, which overweights a short last batch).
+
+    Examples
+    --------
+    >>> model = nn.Linear(2, 2)
+    >>> with torch.no_grad():
+    ...     _ = model.weight.copy_(torch.eye(2)), model.bias.zero_()
+    >>> ds = TensorDataset(torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0]]), torch.tensor([0, 1, 1]))
+    >>> round(evaluate(model, make_loader(ds, 2)), 4)
+    0.6667
+    """
+    model.eval()
+    correct, count = 0, 0
+    with torch.no_grad():
+        for x, y in loader:
+            correct += (model(x).argmax(dim=1) == y).sum().item()
+            count += len(y)
+    return correct / count
+
+
+def predict(model, loader):
+    """Predicted classes and the true labels over ``loader`` (evaluation mode, no gradients).
+
+    Introduced in notebooks/04_training_cnns.ipynb; feeds :func:`confusion_matrix`.
+
+    Returns
+    -------
+    predicted, labels : ndarray, shape (N,), int64
+    """
+    model.eval()
+    predicted, labels = [], []
+    with torch.no_grad():
+        for x, y in loader:
+            predicted.append(model(x).argmax(dim=1))
+            labels.append(y)
+    return torch.cat(predicted).numpy(), torch.cat(labels).numpy()
+
+
+def confusion_matrix(labels, predicted, n_classes=10):
+    """Counts of (true class, predicted class) pairs.
+
+    Introduced in notebooks/04_training_cnns.ipynb.
+
+    Returns
+    -------
+    ndarray, shape (n_classes, n_classes), int64
+        Row = true class, column = predicted class; the diagonal holds the correct ones.
+
+    Examples
+    --------
+    >>> confusion_matrix(np.array([0, 1, 1]), np.array([0, 0, 1]), n_classes=2)
+    array([[1, 0],
+           [1, 1]])
+    """
+    labels, predicted = np.asarray(labels, dtype=np.int64), np.asarray(predicted, dtype=np.int64)
+    if labels.shape != predicted.shape:
+        raise ValueError(v.message("predicted", f"have the shape of labels {labels.shape}", f"shape {predicted.shape}"))
+    return np.bincount(labels * n_classes + predicted, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def fit(model, train_loader, test_loader=None, *, epochs=5, lr=0.01, onecycle=True,
+        train_step=None, eval_step=None, progress=True, budget_seconds=None):
+    """Train with AdamW and a decaying learning rate, evaluating after every epoch.
+
+    Introduced in notebooks/04_training_cnns.ipynb.  Shows a tqdm progress bar per batch
+    with the running loss and accuracy of the epoch.
+
+    Parameters
+    ----------
+    model : nn.Module
+    train_loader, test_loader : DataLoader
+        ``test_loader`` may be None (no test accuracy).
+    epochs : int, default 5
+    lr : float, default 0.01
+        Peak learning rate of the one-cycle schedule, or the starting one of the per-epoch decay.
+    onecycle : bool, default True
+        With the reference training step: a one-cycle schedule stepped after every batch.
+        A student's ``train_one_epoch`` takes no scheduler, so with one (or with
+        ``onecycle=False``) the learning rate decays linearly per epoch instead:
+        ``lr * (1 - (epoch - 1) / epochs)``.
+    train_step, eval_step : callable, optional
+        Your ``train_one_epoch`` and ``evaluate``; default the references.
+    progress : bool, default True
+    budget_seconds : float, optional
+        Stop with :class:`TrainingBudgetExceeded` once training has taken longer.
+
+    Returns
+    -------
+    dict of lists
+        ``epoch``, ``train_loss``, ``train_acc`` (running, during the epoch), ``test_acc``
+        (None without a test loader) and ``seconds`` (training time so far, evaluation excluded).
+    """
+    from tqdm.auto import tqdm
+
+    epochs = v.require_int("epochs", epochs, minimum=1)
+    train_step = train_step or train_one_epoch
+    eval_step = eval_step or evaluate
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    scheduler = None
+    if onecycle and train_step is train_one_epoch:
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * len(train_loader))
+    history = {"epoch": [], "train_loss": [], "train_acc": [], "test_acc": [], "seconds": []}
+    trained = 0.0
+    for epoch in range(1, epochs + 1):
+        running = {"loss": 0.0, "correct": 0, "count": 0}
+        bar = tqdm(train_loader, desc=f"epoch {epoch}/{epochs}", leave=True, disable=not progress,
+                   mininterval=0.5)
+
+        def tracked_loss(logits, y, bar=bar, running=running):
+            if budget_seconds is not None and trained + time.perf_counter() - start > budget_seconds:
+                raise TrainingBudgetExceeded(
+                    f"training took more than its budget of {budget_seconds:g} s (stopped in epoch {epoch}).")
+            loss = loss_fn(logits, y)
+            running["loss"] += loss.item() * len(y)
+            running["correct"] += (logits.argmax(dim=1) == y).sum().item()
+            running["count"] += len(y)
+            bar.set_postfix(loss=f"{running['loss'] / running['count']:.3f}",
+                            acc=f"{running['correct'] / running['count']:.3f}", refresh=False)
+            return loss
+
+        if scheduler is None:
+            for group in optimizer.param_groups:
+                group["lr"] = lr * (1 - (epoch - 1) / epochs)
+        start = time.perf_counter()
+        kwargs = {"scheduler": scheduler} if scheduler is not None else {}
+        train_loss = train_step(model, bar, optimizer, tracked_loss, **kwargs)
+        trained += time.perf_counter() - start
+        test_acc = eval_step(model, test_loader) if test_loader is not None else None
+        if test_acc is not None:
+            bar.set_postfix(loss=f"{train_loss:.3f}", acc=f"{running['correct'] / max(running['count'], 1):.3f}",
+                            test_acc=f"{test_acc:.3f}")
+        bar.close()
+        for key, value in zip(history, (epoch, float(train_loss), running["correct"] / max(running["count"], 1),
+                                        test_acc, trained)):
+            history[key].append(value)
+    return history
