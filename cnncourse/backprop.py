@@ -14,7 +14,7 @@ import numpy as np
 from . import _validate as v
 from ._guard import reference
 from .activations import _stable_sigmoid
-from .conv import _check_conv_shapes, _pad, _windows, conv2d_forward
+from .conv import _check_conv_backward_args, _pad, _windows, conv2d_forward
 from .pool import _check_pool_args, max_pool2d_forward
 
 TOY_PARAMS = {"w": (3, 3), "b": (), "v": (4,), "c": ()}
@@ -164,15 +164,10 @@ def conv2d_backward(dout, x, w, stride=1, padding=0):
     >>> db
     array([4.])
     """
-    x, w, stride, padding = _check_conv_shapes(x, w, stride, padding)
-    x, w = v.as_float(x), v.as_float(w)
-    dout = _array("dout", dout, "(N, F, OH, OW)", ndim=4)
-    n, c, h, wd = x.shape
-    f, _, kh, kw = w.shape
-    oh, ow = (h + 2 * padding - kh) // stride + 1, (wd + 2 * padding - kw) // stride + 1
-    if dout.shape != (n, f, oh, ow):
-        raise ValueError(v.message("dout", f"have the conv output's shape {(n, f, oh, ow)}", f"shape {dout.shape}",
-                                   "dout is the gradient of conv2d_forward(x, w, b, stride, padding)."))
+    dout, x, w, stride, padding = _check_conv_backward_args(dout, x, w, stride, padding)
+    _, _, h, wd = x.shape
+    _, _, oh, ow = dout.shape
+    kh, kw = w.shape[2:]
     xpad = _pad(x, padding)
     windows = _windows(xpad, kh, kw, stride)  # (N, C, OH, OW, KH, KW)
     db = dout.sum(axis=(0, 2, 3))  # (F,)

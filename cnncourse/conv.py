@@ -28,6 +28,22 @@ def _check_conv_shapes(x, w, stride, padding):
     return x, w, stride, padding
 
 
+def _check_conv_backward_args(dout, x, w, stride, padding):
+    """Validate a conv layer's backward inputs (shared by module 03's and module 04's backward passes)."""
+    x, w, stride, padding = _check_conv_shapes(x, w, stride, padding)
+    if not isinstance(dout, np.ndarray):
+        raise TypeError(v.message("dout", "be a numpy array of shape (N, F, OH, OW)", type(dout).__name__,
+                                  "Convert it with np.asarray(...)."))
+    if dout.ndim != 4:
+        raise ValueError(v.message("dout", "be a 4-D array of shape (N, F, OH, OW)", f"shape {dout.shape}"))
+    (n, _, h, wd), (f, _, kh, kw) = x.shape, w.shape
+    expected = (n, f, _out_size(h, kh, stride, padding), _out_size(wd, kw, stride, padding))
+    if dout.shape != expected:
+        raise ValueError(v.message("dout", f"have the conv output's shape {expected}", f"shape {dout.shape}",
+                                   "dout is the gradient of conv2d_forward(x, w, b, stride, padding)."))
+    return v.as_float(dout), v.as_float(x), v.as_float(w), stride, padding
+
+
 def _check_conv_args(x, w, b, stride, padding):
     x, w, stride, padding = _check_conv_shapes(x, w, stride, padding)
     b = v.require_array("b", b, ndim=1, shape_text="(F,)", fix="One bias per filter: np.zeros(F).")
@@ -337,10 +353,8 @@ def conv2d_backward_im2col(dout, x, w, stride=1, padding=0):
            [2., 4., 2.],
            [1., 2., 1.]]), array([4.]))
     """
-    x, w, stride, padding = _check_conv_shapes(x, w, stride, padding)
-    x, w = v.as_float(x), v.as_float(w)
+    dout, x, w, stride, padding = _check_conv_backward_args(dout, x, w, stride, padding)
     n_filters, _, kh, kw = w.shape
-    dout = np.asarray(dout)
     dout_mat = dout.transpose(1, 0, 2, 3).reshape(n_filters, -1)  # (F, N*OH*OW)
     cols = _im2col(x, kh, kw, stride, padding)
     dw = (dout_mat @ cols.T).reshape(w.shape)

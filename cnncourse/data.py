@@ -385,7 +385,7 @@ def _read_fashion_pair(folder, split, full=True):
 
 def _torchvision_download(split):
     """Download the full set with torchvision into the cache; True when it worked."""
-    if os.environ.get("CNNCOURSE_OFFLINE", "").strip() not in ("", "0"):
+    if _offline():
         return False
     root = data_dir() / "fashion-mnist"
     try:
@@ -399,10 +399,19 @@ def _torchvision_download(split):
     return True
 
 
+def _subset_indices(split):
+    """Each shipped subset image's index in the full ``split`` (sorted, int64)."""
+    return read_idx(_SUBSET_DIR / f"{split}-indices-idx1-int.gz").astype(np.int64)
+
+
 def _shipped_subset(split):
     images, labels = _read_fashion_pair(_SUBSET_DIR, split, full=False)
-    indices = read_idx(_SUBSET_DIR / f"{split}-indices-idx1-int.gz").astype(np.int64)
-    return images, labels, indices
+    return images, labels, _subset_indices(split)
+
+
+def _offline():
+    """True when ``CNNCOURSE_OFFLINE`` is set (to anything but 0): no downloads."""
+    return os.environ.get("CNNCOURSE_OFFLINE", "").strip() not in ("", "0")
 
 
 def fashion_mnist_source(split="train"):
@@ -426,7 +435,7 @@ def fashion_mnist_source(split="train"):
     for folder in (*_fashion_cache_dirs(), DEBIAN_FASHION_MNIST):
         if _idx_file(folder, image_stem) and _idx_file(folder, label_stem):
             return str(folder)
-    if os.environ.get("CNNCOURSE_OFFLINE", "").strip() not in ("", "0"):
+    if _offline():
         return "shipped subset"
     return "torchvision download"
 
@@ -483,23 +492,22 @@ def load_fashion_mnist(split="train", subset=False):
     v.require_choice("split", split, tuple(_FASHION_FILES))
     if not isinstance(subset, (bool, np.bool_)):
         raise TypeError(v.message("subset", "be True or False", repr(subset)))
-    folders = [*_fashion_cache_dirs(), DEBIAN_FASHION_MNIST]
-    for folder in folders:
+    found = None
+    for folder in (*_fashion_cache_dirs(), DEBIAN_FASHION_MNIST):
         found = _read_fashion_pair(folder, split)
         if found is not None:
             break
-    else:
-        found = None
-        if not subset and _torchvision_download(split):
-            found = _read_fashion_pair(_fashion_cache_dirs()[1], split)
-    images, labels, indices = _shipped_subset(split)
-    if found is None:
+    if found is None and not subset and _torchvision_download(split):
+        found = _read_fashion_pair(_fashion_cache_dirs()[1], split)
+    if found is not None:
         if not subset:
-            _fallback_notice(split, len(images))
-        return images.copy(), labels.copy()
-    if subset:
+            return found
+        indices = _subset_indices(split)  # the shipped subset's images, picked from the full copy
         return found[0][indices], found[1][indices]
-    return found
+    images, labels, _ = _shipped_subset(split)
+    if not subset:
+        _fallback_notice(split, len(images))
+    return images, labels
 
 
 def _write_fashion_subset(source_dir, out_dir=_SUBSET_DIR):

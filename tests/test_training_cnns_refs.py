@@ -169,3 +169,11 @@ def test_fit_trains_and_records_history():
     assert all(0 <= a <= 1 for a in history["test_acc"]) and history["seconds"] == sorted(history["seconds"])
     with pytest.raises(ref.TrainingBudgetExceeded, match="budget of 0 s"):
         ref.fit(model, ref.make_loader(ds, 8), epochs=1, progress=False, budget_seconds=0)
+
+
+def test_conv2d_backward_im2col_checks_dout_like_module_03():
+    x, w = np.zeros((1, 1, 3, 3)), np.zeros((1, 1, 2, 2))
+    with pytest.raises(ValueError, match=r"`dout` must have the conv output's shape \(1, 1, 2, 2\); got shape \(1, 1, 3, 3\)"):
+        conv.conv2d_backward_im2col(np.zeros((1, 1, 3, 3)), x, w)
+    with pytest.raises(TypeError, match=r"`dout` must be a numpy array of shape \(N, F, OH, OW\)"):
+        conv.conv2d_backward_im2col([[0.0]], x, w)

@@ -391,16 +391,22 @@ def _generic_hint(mismatch):
     }.get(mismatch.stage, "print your output and the expected one on this case's inputs and compare them.")
 
 
-def run_check(student, *, reference, cases, mistakes=(), name=None):
-    """Run ``cases`` against ``student``; print one line if all pass, else raise ``CheckFailed``."""
+def require_student_function(student, fname):
+    """Raise ``CheckFailed`` unless ``student`` is a function the student wrote (not a value, not the reference)."""
     __tracebackhide__ = True
-    fname = name or getattr(reference, "__name__", "function")
     if not callable(student):
         raise CheckFailed(f"{fname}: expected a function, got {_type_name(student)}. "
                           f"Pass the function itself: check_{fname}({fname}), without calling it.")
     if getattr(student, "is_reference", False):
         raise CheckFailed(f"{fname}: that is the course's reference solution, not your function. "
                           f"Pass the {fname} you wrote in this notebook.")
+
+
+def run_check(student, *, reference, cases, mistakes=(), name=None):
+    """Run ``cases`` against ``student``; print one line if all pass, else raise ``CheckFailed``."""
+    __tracebackhide__ = True
+    fname = name or getattr(reference, "__name__", "function")
+    require_student_function(student, fname)
     cases = list(cases)
     errors = [run_case(student, reference, case, mistakes, fname, cases) for case in cases]
     errors = [e for e in errors if e is not None]

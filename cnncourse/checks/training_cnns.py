@@ -14,39 +14,27 @@ import time
 import numpy as np
 
 from .. import _guard, conv
-from ..conv import _pad, _windows
-from .convolution_layers import conv_layer_cases
+from ..conv import _kernel_pair, _pad, _windows
+from .convolution_layers import _rand, conv_layer_cases
 from ._core import (Case, CheckFailed, Mistake, _Mismatch, _student_error_message, grading_seed, hidden_rng,
-                    require_no_position_loop, run_check)
+                    require_no_position_loop, require_student_function, run_check)
 
 #: The graded training run: course subset, epochs, batch size, learning rate, pass mark, time budget.
 TRAINING_RUN = {"epochs": 4, "batch_size": 64, "lr": 3e-3, "threshold": 0.80, "budget_seconds": 90}
 
 
-def _rand(shape, seed, dtype=np.float64, low=-3, high=4):
-    """Small distinct integers as floats: exact sums, and swaps or flips change the numbers."""
-    return np.random.default_rng(seed).integers(low, high, size=shape).astype(dtype)
-
-
-def _kernel(kernel_size):
-    return (kernel_size, kernel_size) if isinstance(kernel_size, numbers.Integral) else tuple(kernel_size)
-
-
 # ------------------------------------------------------------------ im2col
 
-def _cols(x, kernel_size, stride=1, padding=0, order=(1, 4, 5, 0, 2, 3)):
-    """Trusted im2col with a chosen axis order of the (N, C, OH, OW, KH, KW) windows."""
-    kh, kw = _kernel(kernel_size)
-    win = _windows(_pad(np.asarray(x, dtype=float), padding), kh, kw, stride).transpose(order)
+def _cols(x, kernel_size, stride=1, padding=0, order=(1, 4, 5, 0, 2, 3), pad=_pad):
+    """Trusted im2col with a chosen axis order of the (N, C, OH, OW, KH, KW) windows and padding rule."""
+    kh, kw = _kernel_pair(kernel_size)
+    win = _windows(pad(np.asarray(x, dtype=float), padding), kh, kw, stride).transpose(order)
     rows = int(np.prod(win.shape[:3]))
     return win.reshape(rows, -1)
 
 
-def _one_sided(x, kernel_size, stride=1, padding=0):
-    x = np.asarray(x, dtype=float)
-    xpad = np.pad(x, ((0, 0), (0, 0), (2 * padding, 0), (2 * padding, 0)))
-    kh, kw = _kernel(kernel_size)
-    return _windows(xpad, kh, kw, stride).transpose(1, 4, 5, 0, 2, 3).reshape(x.shape[1] * kh * kw, -1)
+def _pad_top_left(x, padding):
+    return np.pad(x, ((0, 0), (0, 0), (2 * padding, 0), (2 * padding, 0)))
 
 
 IM2COL_MISTAKES = [
@@ -54,7 +42,8 @@ IM2COL_MISTAKES = [
             "step the windows `stride` pixels apart: OH = (H + 2*padding - KH) // stride + 1 columns per row of outputs."),
     Mistake("padding ignored", lambda x, kernel_size, stride=1, padding=0: _cols(x, kernel_size, stride, 0),
             "pad H and W with `padding` zeros on each side before taking the windows."),
-    Mistake("padding on one side only", _one_sided,
+    Mistake("padding on one side only",
+            lambda x, kernel_size, stride=1, padding=0: _cols(x, kernel_size, stride, padding, pad=_pad_top_left),
             "pad `padding` zeros on *each* side: np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))."),
     Mistake("rows in (kernel row, kernel column, channel) order",
             lambda x, kernel_size, stride=1, padding=0: _cols(x, kernel_size, stride, padding, (4, 5, 1, 0, 2, 3)),
@@ -67,7 +56,7 @@ IM2COL_MISTAKES = [
             lambda x, kernel_size, stride=1, padding=0: _cols(x, kernel_size, stride, padding).T,
             "each window is a *column*: return shape (C*KH*KW, N*OH*OW), not its transpose."),
     Mistake("kernel height and width swapped",
-            lambda x, kernel_size, stride=1, padding=0: _cols(x, _kernel(kernel_size)[::-1], stride, padding),
+            lambda x, kernel_size, stride=1, padding=0: _cols(x, _kernel_pair(kernel_size)[::-1], stride, padding),
             "kernel_size=(KH, KW): KH rows (along H) by KW columns (along W)."),
 ]
 
@@ -90,17 +79,12 @@ def check_im2col(im2col, hidden=False):
         c("batch 2, 3 channels, stride 2, padding 1", _rand((2, 3, 6, 5), 6), 3, stride=2, padding=1),
         c("float32 input", _rand((2, 2, 5, 5), 7, np.float32), 3, padding=1),
     ]
-    if hidden:
-        rng = hidden_rng()
-        for i in range(6):
-            n, ch = (int(v) for v in rng.integers(1, 4, size=2))
-            h, w_ = (int(v) for v in rng.integers(4, 9, size=2))
-            kh, kw = (int(v) for v in rng.integers(1, 4, size=2))
-            s, p = int(rng.integers(1, 3)), int(rng.integers(0, 3))
-            dtype = np.float32 if i % 2 else np.float64
-            cases.append(Case(f"hidden #{i + 1} (x {(n, ch, h, w_)}, kernel {(kh, kw)}, stride {s}, padding {p})",
-                              (rng.normal(size=(n, ch, h, w_)).astype(dtype), (kh, kw)), {"stride": s, "padding": p},
-                              hidden=True))
+    if hidden:  # the conv layer's hidden inputs, windows of its kernels' size
+        layer_cases = [case for case in conv_layer_cases(hidden=True) if case.hidden]
+        for i, case in enumerate(layer_cases):
+            x, kernel = case.args[0], case.args[1].shape[2:]
+            cases.append(Case(f"hidden #{i + 1} (x {x.shape}, kernel {kernel}, stride {case.kwargs['stride']}, "
+                              f"padding {case.kwargs['padding']})", (x, kernel), case.kwargs, hidden=True))
     run_check(im2col, reference=conv.im2col, cases=cases, mistakes=IM2COL_MISTAKES)
     require_no_position_loop(im2col, "im2col", _im2col_loop_args)
 
@@ -303,15 +287,9 @@ def check_train_one_epoch(train_one_epoch, hidden=False):
     __tracebackhide__ = True
     from ..torch_ref import training as ref
 
-    _refuse_reference(train_one_epoch, "train_one_epoch")
+    require_student_function(train_one_epoch, "train_one_epoch")
     run_check(_run_train(train_one_epoch), reference=_run_train(ref.train_one_epoch), cases=_train_cases(hidden),
               mistakes=TRAIN_MISTAKES, name="train_one_epoch")
-
-
-def _refuse_reference(func, fname):
-    if getattr(func, "is_reference", False):
-        raise CheckFailed(f"{fname}: that is the course's reference solution, not your function. "
-                          f"Pass the {fname} you wrote in this notebook.")
 
 
 # ------------------------------------------------------------------ evaluate
@@ -379,7 +357,7 @@ def check_evaluate(evaluate, hidden=False):
     __tracebackhide__ = True
     from ..torch_ref import training as ref
 
-    _refuse_reference(evaluate, "evaluate")
+    require_student_function(evaluate, "evaluate")
     view = _number_view("the accuracy", "count with (pred == y).sum().item() so the total is a Python number.")
     c = lambda name, is_hidden=False, **spec: Case(name, (spec,), project=view, hidden=is_hidden,  # noqa: E731
                                                    item_names=("the returned accuracy", "the model's weights and "
@@ -442,10 +420,7 @@ def check_build_cnn(build_cnn, hidden=False):
     from ..torch_ref.training import PARAM_BUDGET, count_parameters
 
     fname = "build_cnn"
-    _refuse_reference(build_cnn, fname)
-    if not callable(build_cnn):
-        raise CheckFailed(f"{fname}: expected a function, got {type(build_cnn).__name__}. "
-                          "Pass the function itself: check_build_cnn(build_cnn), without calling it.")
+    require_student_function(build_cnn, fname)
     torch.manual_seed(0)
     try:
         with _guard.student_code():
@@ -538,7 +513,7 @@ def check_training_run(build_cnn, train_one_epoch, evaluate, hidden=False, progr
     from ..torch_ref import training as ref
 
     for func, fname in ((build_cnn, "build_cnn"), (train_one_epoch, "train_one_epoch"), (evaluate, "evaluate")):
-        _refuse_reference(func, fname)
+        require_student_function(func, fname)
     recipe = TRAINING_RUN
     seed = grading_seed() if hidden else 0
     case = f"training run ({'hidden, ' if hidden else ''}seed {seed})"
