@@ -7,7 +7,10 @@ gradebook.db, submitted/, autograded/, feedback/ are nbgrader's state (git-ignor
 `cnncourse grade` loads this same file, so self-study grading matches the instructor's.
 """
 
-import secrets
+from cnncourse.grading.nbgrader_ext import RecordFlags, SafeDeduplicateIds, TrustedExecute
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, LimitOutput,
+                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
 
@@ -17,19 +20,20 @@ c.CourseDirectory.release_directory = "assignments"
 # No header/footer notebook: nbgrader's quickstart points IncludeHeaderFooter.header at
 # source/header.ipynb, which does not exist in this layout.
 
-# Hardening, each one measured (tests/test_nbgrader_pipeline.py):
-# - nbclient skips cells tagged with this string; its default "skip-execution" lets a student
-#   tag the test cells and get full marks.  A fresh random string per run cannot be guessed.
-c.Execute.skip_cells_with_tag = "cnncourse-skip-" + secrets.token_hex(16)
-# - a deleted test cell would otherwise be silently unscored; put it back and grade it.
+# Trusted grading (cnncourse/grading, DESIGN.md §5).  nbgrader's Execute runs the test cells in
+# the kernel that the student's code controls, so its verdicts can be forged.  TrustedExecute
+# runs the student's cells in a sandboxed worker (bubblewrap where it works; CNNCOURSE_SANDBOX)
+# and the instructor's test cells in the grader's own process, against the worker's functions.
+# It ignores cell tags, so a student cannot skip a test cell, and only the grader's own output
+# reaches a test cell, so noise, progress bars and warnings cannot cost points.
+# RecordFlags marks faults (crash, timeout, memory, output flood, tampering) for manual review.
+# SafeDeduplicateIds keeps a duplicated cell from crashing the whole submission.
+c.Autograde.sanitize_preprocessors = [ClearOutput, SafeDeduplicateIds, OverwriteKernelspec, OverwriteCells,
+                                      CheckCellMetadata]
+c.Autograde.autograde_preprocessors = [TrustedExecute, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+                                       RecordFlags, AssignLatePenalties, CheckCellMetadata]
+# A deleted test cell would otherwise be silently unscored; put it back and grade it.
 c.OverwriteCells.add_missing_cells = True
-# - any stderr output in a test cell scores 0; drop stderr that is only warnings or progress
-#   bars (a torch UserWarning, a tqdm bar).  Errors are separate outputs and still score 0.
-c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = r"(?:Warning:|\d+%\|)"
-# - a cell that runs longer than this is stopped and scores 0, so an endless loop costs one
-#   cell, not the whole autograde.  Slowest honest cell: module 04's training-run test (two
-#   4-epoch runs, visible and hidden, about 10 s with the solution on 2 cores).  The check stops
-#   a run itself after 90 s (TRAINING_RUN["budget_seconds"]) with a hint, so the cell needs
-#   2 x 90 s plus data loading; 240 s leaves room for a slow laptop.
+# Used only by `nbgrader validate` and other kernels nbgrader starts itself (autograde does not):
+# the slowest honest cell, module 04's training-run test, takes about 10-15 s on 2 cores.
 c.Execute.timeout = 240

@@ -1,7 +1,9 @@
 """The ``cnncourse`` command.
 
 ``cnncourse grade NOTEBOOK``  autograde one notebook with nbgrader, hidden tests included,
-                             in a temporary course directory; print a score table.
+                             in a temporary course directory; print a score table.  The
+                             course's nbgrader_config.py makes this the trusted grader:
+                             the notebook's code runs sandboxed (cnncourse.grading).
 ``cnncourse doctor``          report versions, offline data sources and torchvision's operators.
 """
 
@@ -119,10 +121,11 @@ def _read_results(workdir, assignment, name):
     with Gradebook(f"sqlite:///{workdir / 'gradebook.db'}") as gb:
         notebook = gb.find_submission_notebook(Path(name).stem, assignment, STUDENT)
         scores = {g.name: (g.score, g.max_score) for g in notebook.grades}
+        flagged = {g.name for g in notebook.grades if g.needs_manual_grade}
     for grade_id in order:
         score, max_score = scores.get(grade_id, (0.0, 0.0))
         rows.append({"test": grade_id, "score": float(score or 0.0), "max_score": float(max_score),
-                     "message": errors.get(grade_id, "")})
+                     "message": errors.get(grade_id, ""), "flagged": grade_id in flagged})
     total = sum(r["score"] for r in rows)
     max_total = sum(r["max_score"] for r in rows)
     return {"rows": rows, "score": total, "max_score": max_total}
@@ -140,7 +143,8 @@ def format_table(result):
     for r in rows:
         ok = r["score"] >= r["max_score"]
         points = f"{_fmt_points(r['score'])} / {_fmt_points(r['max_score'])}"
-        lines.append(f"  {r['test'].ljust(width)}{points:>9}  {'passed' if ok else 'FAILED'}")
+        verdict = ("passed" if ok else "FAILED") + (" (flagged for the instructor)" if r.get("flagged") else "")
+        lines.append(f"  {r['test'].ljust(width)}{points:>9}  {verdict}")
         if not ok and r["message"]:
             lines.extend("      " + line for line in r["message"].splitlines())
     total = f"{_fmt_points(result['score'])} / {_fmt_points(result['max_score'])}"
@@ -209,10 +213,15 @@ def main(argv=None):
     p_grade.add_argument("--course", help="course folder (default: found above the notebook or the current folder)")
     p_grade.add_argument("--keep", action="store_true", help="keep the temporary course directory for inspection")
     sub.add_parser("doctor", help="report versions, offline data sources and whether torchvision's operators load")
+    from . import autograde  # imports this module: not at the top
+    autograde.add_arguments(sub.add_parser("autograde", help="grade every submission of an assignment with "
+                                           "nbgrader, N students at a time, into one gradebook"))
     args = parser.parse_args(argv)
 
     if args.command == "doctor":
         return doctor()
+    if args.command == "autograde":
+        return autograde.command(args)
     try:
         result = grade(args.notebook, course=args.course, keep=args.keep)
     except GradeError as exc:

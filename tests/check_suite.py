@@ -4,10 +4,47 @@ intended hint, accept the reference's own code, reach every listed mistake.
 A test module defines its tables and calls ``globals().update(check_suite.standard_tests(...))``.
 """
 
+import atexit
+import inspect
+import sys
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from cnncourse.checks import CheckFailed
 from conftest import unguarded
+
+_WORKERS = {}
+
+
+def remote(student):
+    """``student`` as the trusted grader sees it: its module's source runs in a sandboxed worker."""
+    from cnncourse.grading import client, sandbox
+
+    source_file = inspect.getsourcefile(sys.modules[student.__module__])
+    if source_file not in _WORKERS:
+        pkg = sandbox.build_student_package(Path(tempfile.mkdtemp(prefix="suite-pkg-")))
+        worker = client.Worker(Path(tempfile.mkdtemp(prefix="suite-work-")), pkg)
+        reply = worker.run_cell(Path(source_file).read_text(encoding="utf-8"))
+        assert reply["error"] is None, reply["error"]
+        _WORKERS[source_file] = worker
+        atexit.register(worker.close)
+    return _WORKERS[source_file].function(student.__name__)
+
+
+def _sendable(student):
+    module = sys.modules.get(getattr(student, "__module__", ""))
+    return (module is not None and module.__name__.startswith("impls_")
+            and getattr(module, getattr(student, "__name__", ""), None) is student)
+
+
+def _outcome(check, student, hidden):
+    try:
+        check(student, hidden=hidden)
+    except CheckFailed as exc:
+        return str(exc)
+    return "passed"
 
 
 def _id(item):
@@ -51,5 +88,24 @@ def standard_tests(correct, buggy, references, mistake_tables, reject_modes=(Fal
             with pytest.raises(CheckFailed) as info:
                 check(mistake.func)
             assert f"Hint: {mistake.name}: " in str(info.value), (mistake.name, str(info.value))
+
+    # Every student-style implementation written at the top level of a tests/impls_* module (the
+    # grader can send those to the worker as source; closures made in a test module it cannot).
+    sendable = [(item[0], item[1]) for item in [*correct, *buggy] if _sendable(item[1])]
+
+    @pytest.mark.parametrize("check, student", sendable, ids=[_id(item) for item in sendable])
+    def test_trusted_grader_agrees_with_the_notebook(check, student, capsys):
+        """The same verdict and message when the function runs in the grading sandbox (DESIGN.md §5).
+
+        Both sides use one torch thread, as the grader does (``runner._one_thread``): Adam turns
+        the last-bit differences of another thread count into visible ones on tiny gradients.
+        """
+        from cnncourse.grading import runner
+
+        runner._one_thread()
+        local = _outcome(check, student, hidden=True)
+        local_out = capsys.readouterr().out
+        assert _outcome(check, remote(student), hidden=True) == local
+        assert capsys.readouterr().out == local_out
 
     return {name: value for name, value in locals().items() if name.startswith("test_")}

@@ -114,10 +114,10 @@ def test_line_counter_restores_an_active_tracer():
         sys.settrace(previous)
 
 
-def test_training_run_budget_stops_a_slow_model(monkeypatch):
-    """A model slower than the time budget fails with the budget hint instead of running on."""
-    monkeypatch.setitem(cb.TRAINING_RUN, "budget_seconds", 0.0)
-    with pytest.raises(CheckFailed, match="budget of 0 s") as info:
+def test_training_run_budget_stops_a_costly_model(monkeypatch):
+    """A model over the work budget (multiply-adds per image, not seconds) fails before training, with the hint."""
+    monkeypatch.setitem(cb.TRAINING_RUN, "multiply_adds", 1_000_000)
+    with pytest.raises(CheckFailed, match=r"M multiply-adds per image; the budget is 1 M") as info:
         cb.check_training_run(impl.cnn_sequential, impl.train_ok, impl.evaluate_ok, progress=False)
     assert "make the model cheaper" in str(info.value)
 

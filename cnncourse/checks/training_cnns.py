@@ -14,13 +14,15 @@ import time
 import numpy as np
 
 from .. import _guard, conv
+from ..worker import fixtures
 from ..conv import _kernel_pair, _pad, _windows
 from .convolution_layers import _rand, conv_layer_cases
 from ._core import (Case, CheckFailed, Mistake, _Mismatch, _student_error_message, grading_seed, hidden_rng,
                     require_no_position_loop, require_student_function, run_check)
 
-#: The graded training run: course subset, epochs, batch size, learning rate, pass mark, time budget.
-TRAINING_RUN = {"epochs": 4, "batch_size": 64, "lr": 3e-3, "threshold": 0.80, "budget_seconds": 90}
+#: The graded training run: course subset, epochs, batch size, learning rate, pass mark, and the
+#: work budget in multiply-adds per image (the course CNN needs about 2.6 M).
+TRAINING_RUN = {"epochs": 4, "batch_size": 64, "lr": 3e-3, "threshold": 0.80, "multiply_adds": 25_000_000}
 
 
 # ------------------------------------------------------------------ im2col
@@ -142,48 +144,22 @@ def _torch():
     return torch
 
 
-def _small_models(kind, seed):
-    """A small model for the training checks; BatchNorm makes train/eval mode matter."""
-    torch = _torch()
-    nn = torch.nn
-    torch.manual_seed(seed)
-    if kind == "linear":
-        return nn.Linear(6, 3)
-    if kind == "batchnorm":
-        return nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
-    if kind == "cnn":
-        return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
-                             nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
-    raise ValueError(kind)  # a bug in the check
+class _Driver:
+    """Runs :mod:`cnncourse.worker.fixtures` next to the student's code.
 
+    In the notebook the fixtures run here, on the student's objects; in the trusted grader
+    the student's function is a :class:`~cnncourse.grading.client.RemoteFunction` and the
+    fixtures run in its worker, so models, loaders and optimizers stay there and only plain
+    data (shapes, logits, numbers) comes back.  The checks are the same code either way.
+    """
 
-def _setup(spec):
-    """(model, loader, optimizer, loss_fn) from a small dict, the same every time it is built."""
-    torch = _torch()
-    model = _small_models(spec["model"], spec["seed"])
-    if spec.get("eval_first"):
-        model.eval()
-    else:
-        model.train()
-    gen = torch.Generator().manual_seed(spec["seed"] + 1)
-    shape = (spec["n"], 1, 8, 8) if spec["model"] == "cnn" else (spec["n"], 6)
-    x = torch.randn(shape, generator=gen)
-    y = torch.randint(0, 3, (spec["n"],), generator=gen)
-    # A plain DataLoader, as students build them (loader.batch_size and loader.dataset work as usual).
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=spec["batch_size"])
-    if spec["optimizer"] == "adam":
-        optimizer = torch.optim.Adam(model.parameters(), lr=spec["lr"])
-    else:
-        optimizer = torch.optim.SGD(model.parameters(), lr=spec["lr"], momentum=spec.get("momentum", 0.0))
-    return model, loader, optimizer, torch.nn.CrossEntropyLoss()
+    def __init__(self, student):
+        self.worker = student.worker if getattr(student, "remote", False) is True else None
 
-
-def _state(model):
-    """Every parameter and buffer of ``model``, flattened into one float32 array."""
-    torch = _torch()
-    parts = [t.detach().reshape(-1).float() for t in [*model.parameters(), *model.buffers()]
-             if t.dtype.is_floating_point]
-    return torch.cat(parts).numpy().astype(np.float32) if parts else np.zeros(0, np.float32)
+    def __call__(self, name, *args, **kwargs):
+        if self.worker is not None:
+            return self.worker.fixture(name, *args, **kwargs)
+        return getattr(fixtures, name)(*args, **kwargs)
 
 
 def _number_view(what, hint_tensor):
@@ -206,11 +182,10 @@ def _number_view(what, hint_tensor):
 # ------------------------------------------------------------------ train_one_epoch
 
 def _run_train(train_one_epoch):
+    drive = _Driver(train_one_epoch)
+
     def run(spec):
-        torch = _torch()
-        model, loader, optimizer, loss_fn = _setup(spec)
-        torch.manual_seed(0)
-        return train_one_epoch(model, loader, optimizer, loss_fn), _state(model)
+        return drive("run_train", train_one_epoch, spec)
     run.inner = train_one_epoch  # the function as a student would pass it
     return run
 
@@ -291,27 +266,13 @@ def check_train_one_epoch(train_one_epoch, hidden=False):
     run_check(_run_train(train_one_epoch), reference=_run_train(ref.train_one_epoch), cases=_train_cases(hidden),
               mistakes=TRAIN_MISTAKES, name="train_one_epoch")
 
-
 # ------------------------------------------------------------------ evaluate
 
-class _GradProbe:
-    """Counts forward passes that ran with autograd recording (outside torch.no_grad())."""
-
-    def __init__(self):
-        self.recorded = 0
-
-    def hook(self, module, inputs):
-        if _torch().is_grad_enabled():
-            self.recorded += 1
-
-
 def _run_eval(evaluate):
+    drive = _Driver(evaluate)
+
     def run(spec):
-        model, loader, _, _ = _setup(spec)
-        probe = _GradProbe()
-        model.register_forward_pre_hook(probe.hook)
-        acc = evaluate(model, loader)
-        return acc, _state(model), probe.recorded
+        return drive("run_eval", evaluate, spec)
     run.inner = evaluate
     return run
 
@@ -380,20 +341,17 @@ def check_evaluate(evaluate, hidden=False):
     run_check(_run_eval(evaluate), reference=_run_eval(ref.evaluate), cases=cases, mistakes=EVAL_MISTAKES,
               name="evaluate")
 
-
-# ------------------------------------------------------------------ build_cnn
-
 def _fail(fname, case, message, hint):
     raise CheckFailed(f"{fname}() failed on case '{case}': {message}\n  Hint: {hint}")
 
 
-def _forward(model, x, fname, case):
-    """model(x) with the student's code guarded; any exception becomes a CheckFailed."""
+
+def _forward(drive, model, x, fname, case):
+    """The model's eval-mode output for ``x``; any exception of the student's code becomes a CheckFailed."""
     __tracebackhide__ = True
-    torch = _torch()
     try:
-        with _guard.student_code(), torch.no_grad():
-            return model(x)
+        with _guard.student_code():
+            return drive("forward", model, x)
     except Exception as exc:
         text = str(exc)
         if "invalid for input of size" in text:
@@ -407,153 +365,233 @@ def _forward(model, x, fname, case):
         _fail(fname, case, f"model(x) raised {type(exc).__name__}: {exc}", hint)
 
 
+def _student_step(fname, case, func, *args):
+    """``func(*args)`` with the references locked; the student's exception becomes a CheckFailed."""
+    __tracebackhide__ = True
+    try:
+        with _guard.student_code():
+            return func(*args)
+    except CheckFailed:
+        raise
+    except Exception as exc:
+        raise CheckFailed(_student_error_message(fname, Case(case), exc)) from None
+
+
+def _model_rules(drive, build_cnn, hidden, seed=0, fname="build_cnn"):
+    """Build the model and apply build_cnn's rules; return (model, facts, trainable parameter count)."""
+    __tracebackhide__ = True
+    torch = _torch()
+    from ..torch_ref.training import PARAM_BUDGET
+
+    model = _student_step(fname, "build the model", drive, "build_model", build_cnn, seed)
+    if model is None:
+        _fail(fname, "build the model", "expected an nn.Module, got NoneType. Did you forget a `return`?",
+              "end the function with `return model`.")
+    facts = _student_step(fname, "build the model", drive, "describe_model", model)
+    if not facts["is_module"]:
+        _fail(fname, "build the model", f"expected an nn.Module, got {facts['type']}.",
+              "return the network itself, e.g. nn.Sequential(...), not its output or its class.")
+    convs = facts["conv_in_channels"]
+    if not convs:
+        _fail(fname, "it is a CNN", "the model has no nn.Conv2d layer.",
+              "this is a dense network; start with convolution blocks (nn.Conv2d -> activation -> pooling).")
+    n_params = sum(int(np.prod(shape)) for _, shape, trainable in facts["parameters"] if trainable)
+    if n_params > PARAM_BUDGET:
+        _fail(fname, f"at most {PARAM_BUDGET:,} parameters", f"the model has {n_params:,} trainable parameters.",
+              "pool earlier or use fewer channels; the first nn.Linear after Flatten usually holds most of "
+              "them (in_features x out_features).")
+    if convs[0] != 1:
+        _fail(fname, "grayscale input", f"the first nn.Conv2d expects {convs[0]} input channels.",
+              "Fashion-MNIST images have 1 channel: nn.Conv2d(1, ...).")
+
+    gen = torch.Generator().manual_seed(grading_seed() if hidden else 7)
+    batch = 5 if not hidden else int(hidden_rng().integers(3, 9))
+    x = torch.randn(batch, 1, 28, 28, generator=gen)
+    case = f"a batch of {batch} images"
+    out = _forward(drive, model, x, fname, case)
+    if not isinstance(out, torch.Tensor):
+        _fail(fname, case, f"model(x) returned {type(out).__name__}, not a tensor.",
+              "forward must return the logits tensor.")
+    if tuple(out.shape) != (batch, 10):
+        hint = ("one output per class: the last layer is nn.Linear(..., 10)." if out.ndim == 2 and out.shape[0] == batch
+                else "flatten with nn.Flatten() (or x.flatten(1)), which keeps the batch axis; never hard-code the "
+                     "batch size in a reshape.")
+        _fail(fname, case, f"expected logits of shape ({batch}, 10), got {tuple(out.shape)}.", hint)
+    out = out.float()
+    if not torch.isfinite(out).all():
+        _fail(fname, case, "the logits contain NaN or inf.", "look for a division by zero or a log of zero in forward.")
+    sums = out.sum(dim=1)
+    if (out >= 0).all() and torch.allclose(sums, torch.ones_like(sums), atol=1e-4):
+        _fail(fname, "outputs are logits", "each row of the output sums to 1: the model ends with a softmax.",
+              "return raw scores (logits): nn.CrossEntropyLoss applies log-softmax itself, and a softmax before "
+              "it slows training down.")
+    alone = torch.cat([_forward(drive, model, x[i:i + 1], fname, "one image at a time").float() for i in range(batch)])
+    if alone.shape != out.shape or not torch.allclose(alone, out, rtol=1e-4, atol=1e-5):
+        _fail(fname, "one image at a time", "an image's logits change with the other images in the batch.",
+              "in eval mode every image must be processed on its own; check reshapes that mix the batch axis "
+              "(x.view(-1, ...) with the wrong feature count).")
+    x2 = torch.randn(batch, 1, 28, 28, generator=gen)
+    zero = _forward(drive, model, torch.zeros_like(x), fname, "has a nonlinearity").float()
+    both = _forward(drive, model, x + x2, fname, "has a nonlinearity").float()
+    second = _forward(drive, model, x2, fname, "has a nonlinearity").float()
+    if torch.allclose(both + zero, out + second, rtol=1e-4, atol=1e-4):
+        _fail(fname, "has a nonlinearity", "the model is affine: f(a + b) + f(0) = f(a) + f(b).",
+              "put an activation such as nn.ReLU() after each convolution (and hidden linear layer); without one "
+              "the stack collapses to a single linear map.")
+    missing = _student_step(fname, "train mode, one backward pass", drive, "missing_gradients", model, x,
+                            torch.arange(batch) % 10)
+    if missing:
+        _fail(fname, "every parameter is trained", f"parameter `{missing[0]}` got no gradient.",
+              "every layer you create must be used in forward (and nothing may be detached); unused layers only "
+              "cost parameters.")
+    return model, facts, n_params
+
+
 def check_build_cnn(build_cnn, hidden=False):
     """Check ``build_cnn()``: an ``nn.Module`` with convolutions, mapping (N, 1, 28, 28) to logits (N, 10).
 
     Also checks the parameter budget (:data:`cnncourse.torch_ref.training.PARAM_BUDGET`),
     that outputs are logits (not probabilities), that the network is not affine (has a
     nonlinearity), that each image's logits do not depend on the rest of the batch, and
-    that every parameter gets a gradient.
+    that every parameter gets a gradient.  Lazy layers get their shapes from one forward
+    pass first.
     """
     __tracebackhide__ = True
-    torch = _torch()
-    from ..torch_ref.training import PARAM_BUDGET, count_parameters
+    from ..torch_ref.training import PARAM_BUDGET
 
     fname = "build_cnn"
     require_student_function(build_cnn, fname)
-    torch.manual_seed(0)
-    try:
-        with _guard.student_code():
-            model = build_cnn()
-    except Exception as exc:
-        raise CheckFailed(_student_error_message(fname, Case("build the model"), exc)) from None
-    if model is None:
-        _fail(fname, "build the model", "expected an nn.Module, got NoneType. Did you forget a `return`?",
-              "end the function with `return model`.")
-    if not isinstance(model, torch.nn.Module):
-        _fail(fname, "build the model", f"expected an nn.Module, got {type(model).__name__}.",
-              "return the network itself, e.g. nn.Sequential(...), not its output or its class.")
-    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
-    if not convs:
-        _fail(fname, "it is a CNN", "the model has no nn.Conv2d layer.",
-              "this is a dense network; start with convolution blocks (nn.Conv2d -> activation -> pooling).")
-    n_params = count_parameters(model)
-    if n_params > PARAM_BUDGET:
-        _fail(fname, f"at most {PARAM_BUDGET:,} parameters", f"the model has {n_params:,} trainable parameters.",
-              "pool earlier or use fewer channels; the first nn.Linear after Flatten usually holds most of "
-              "them (in_features x out_features).")
-    first = convs[0]
-    if first.in_channels != 1:
-        _fail(fname, "grayscale input", f"the first nn.Conv2d expects {first.in_channels} input channels.",
-              "Fashion-MNIST images have 1 channel: nn.Conv2d(1, ...).")
-
-    model.eval()
-    gen = torch.Generator().manual_seed(grading_seed() if hidden else 7)
-    batch = 5 if not hidden else int(hidden_rng().integers(3, 9))
-    x = torch.randn(batch, 1, 28, 28, generator=gen)
-    out = _forward(model, x, fname, f"a batch of {batch} images")
-    if not isinstance(out, torch.Tensor):
-        _fail(fname, f"a batch of {batch} images", f"model(x) returned {type(out).__name__}, not a tensor.",
-              "forward must return the logits tensor.")
-    if tuple(out.shape) != (batch, 10):
-        hint = ("one output per class: the last layer is nn.Linear(..., 10)." if out.ndim == 2 and out.shape[0] == batch
-                else "flatten with nn.Flatten() (or x.flatten(1)), which keeps the batch axis; never hard-code the "
-                     "batch size in a reshape.")
-        _fail(fname, f"a batch of {batch} images", f"expected logits of shape ({batch}, 10), got {tuple(out.shape)}.",
-              hint)
-    if not torch.isfinite(out).all():
-        _fail(fname, f"a batch of {batch} images", "the logits contain NaN or inf.",
-              "look for a division by zero or a log of zero in forward.")
-    sums = out.sum(dim=1)
-    if (out >= 0).all() and torch.allclose(sums, torch.ones_like(sums), atol=1e-4):
-        _fail(fname, "outputs are logits", "each row of the output sums to 1: the model ends with a softmax.",
-              "return raw scores (logits): nn.CrossEntropyLoss applies log-softmax itself, and a softmax before "
-              "it slows training down.")
-    alone = torch.cat([_forward(model, x[i:i + 1], fname, "one image at a time") for i in range(batch)])
-    if not torch.allclose(alone, out, rtol=1e-4, atol=1e-5):
-        _fail(fname, "one image at a time", "an image's logits change with the other images in the batch.",
-              "in eval mode every image must be processed on its own; check reshapes that mix the batch axis "
-              "(x.view(-1, ...) with the wrong feature count).")
-    x2 = torch.randn(batch, 1, 28, 28, generator=gen)
-    zero = _forward(model, torch.zeros_like(x), fname, "has a nonlinearity")
-    both = _forward(model, x + x2, fname, "has a nonlinearity")
-    second = _forward(model, x2, fname, "has a nonlinearity")
-    if torch.allclose(both + zero, out + second, rtol=1e-4, atol=1e-4):
-        _fail(fname, "has a nonlinearity", "the model is affine: f(a + b) + f(0) = f(a) + f(b).",
-              "put an activation such as nn.ReLU() after each convolution (and hidden linear layer); without one "
-              "the stack collapses to a single linear map.")
-    model.train()
-    try:
-        with _guard.student_code():
-            loss = torch.nn.functional.cross_entropy(model(x), torch.arange(batch) % 10)
-            loss.backward()
-    except Exception as exc:
-        raise CheckFailed(_student_error_message(fname, Case("train mode, one backward pass"), exc)) from None
-    missing = [name for name, p in model.named_parameters() if p.requires_grad and p.grad is None]
-    if missing:
-        _fail(fname, "every parameter is trained", f"parameter `{missing[0]}` got no gradient.",
-              "every layer you create must be used in forward (and nothing may be detached); unused layers only "
-              "cost parameters.")
+    _, facts, n_params = _model_rules(_Driver(build_cnn), build_cnn, hidden)
+    n_convs = len(facts["conv_in_channels"])
     print(f"{fname}: all checks passed ({n_params:,} parameters, budget {PARAM_BUDGET:,}; "
-          f"{len(convs)} convolution layer{'s' if len(convs) > 1 else ''}).")
+          f"{n_convs} convolution layer{'s' if n_convs > 1 else ''}).")
 
 
 # ------------------------------------------------------------------ the training run
+
+def initial_parameters(parameters, seed):
+    """Starting weights the grader sets, drawn like PyTorch's defaults for conv, linear and norm layers.
+
+    ``parameters`` is a list of (name, shape, trainable).  A weight with two or more axes
+    and its layer's bias are uniform in ±1/sqrt(fan_in) (fan_in = the weight's size over its
+    first axis); a one-axis weight (batch norm's scale) is 1 and its bias 0.
+
+    >>> init = initial_parameters([("0.weight", [4, 1, 3, 3], True), ("0.bias", [4], True)], seed=0)
+    >>> init["0.weight"].shape, bool(abs(init["0.bias"]).max() <= 1 / 3)
+    ((4, 1, 3, 3), True)
+    """
+    rng = np.random.default_rng(seed)
+    shapes = {name: tuple(shape) for name, shape, _ in parameters}
+    values = {}
+    for name, shape in shapes.items():
+        layer, _, kind = name.rpartition(".")
+        weight = shapes.get(f"{layer}.weight" if layer else "weight")
+        if len(shape) >= 2:
+            bound = 1.0 / np.sqrt(max(int(np.prod(shape[1:])), 1))
+            values[name] = rng.uniform(-bound, bound, shape)
+        elif weight is not None and len(weight) >= 2 and kind == "bias":
+            bound = 1.0 / np.sqrt(max(int(np.prod(weight[1:])), 1))
+            values[name] = rng.uniform(-bound, bound, shape)
+        else:
+            values[name] = np.ones(shape) if kind == "weight" else np.zeros(shape)
+    return {name: value.astype(np.float32) for name, value in values.items()}
+
+
+def _cross_entropy(logits, labels):
+    z = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
+    return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(labels)), labels]))
+
 
 def check_training_run(build_cnn, train_one_epoch, evaluate, hidden=False, progress=True):
     """Train your CNN with your loop on the course subset; its test accuracy must reach the pass mark.
 
     The recipe is fixed (:data:`TRAINING_RUN`: the course subset of 5,000 training and
-    1,000 test images, which every data source provides identically; batch size, Adam's
-    AdamW learning rate decayed linearly per epoch, epochs; a fixed seed, or ``CNNCOURSE_GRADING_SEED`` when ``hidden``), so
-    the grade repeats online, offline and in CI.  Returns the history for plotting.
+    1,000 test images, which every data source provides identically; batch size, AdamW with
+    the learning rate decayed linearly per epoch, epochs; a fixed seed, or
+    ``CNNCOURSE_GRADING_SEED`` when ``hidden``), so the grade repeats online, offline and in CI.
+
+    The model must obey ``build_cnn``'s rules and cost at most ``TRAINING_RUN["multiply_adds"]``
+    multiply-adds per image (a work budget: no grade depends on the machine's speed).  The
+    check sets the starting weights itself, calls your ``train_one_epoch`` once per epoch
+    with a plain ``DataLoader``, computes the test accuracy from your model's logits (the
+    test labels never reach your code), and requires the loss on a fixed batch to fall.
+    Your ``evaluate`` must agree with the accuracy computed from logits on a training batch.
+    Returns the history for plotting.
     """
     __tracebackhide__ = True
-    torch = _torch()
     from ..torch_ref import training as ref
 
     for func, fname in ((build_cnn, "build_cnn"), (train_one_epoch, "train_one_epoch"), (evaluate, "evaluate")):
         require_student_function(func, fname)
+    drive = _Driver(build_cnn)
     recipe = TRAINING_RUN
     seed = grading_seed() if hidden else 0
     case = f"training run ({'hidden, ' if hidden else ''}seed {seed})"
-    train_set = ref.fashion_mnist_dataset("train", subset=True)
-    test_set = ref.fashion_mnist_dataset("test", subset=True)
-    loader = torch.utils.data.DataLoader
-    train_loader = loader(train_set, batch_size=recipe["batch_size"], shuffle=True,
-                          generator=torch.Generator().manual_seed(seed))
-    test_loader = loader(test_set, batch_size=500)
-    torch.manual_seed(seed)
-    start = time.perf_counter()
-    try:
-        with _guard.student_code():
-            model = build_cnn()
-            history = ref.fit(model, train_loader, test_loader, epochs=recipe["epochs"], lr=recipe["lr"],
-                                          train_step=train_one_epoch, eval_step=evaluate, progress=progress,
-                                          budget_seconds=recipe["budget_seconds"])
-    except ref.TrainingBudgetExceeded as exc:
-        _fail("training_run", case, str(exc),
+    x_train, y_train = (t.numpy() for t in ref.fashion_mnist_dataset("train", subset=True).tensors)
+    x_test, y_test = (t.numpy() for t in ref.fashion_mnist_dataset("test", subset=True).tensors)
+    x_probe, y_probe = x_train[:500], y_train[:500]
+
+    model, facts, _ = _model_rules(drive, build_cnn, hidden, seed=seed, fname="training_run")
+    macs = _student_step("training_run", case, drive, "multiply_adds", model)
+    if macs > recipe["multiply_adds"]:
+        _fail("training_run", case, f"the model costs {macs / 1e6:.1f} M multiply-adds per image; the budget is "
+              f"{recipe['multiply_adds'] / 1e6:.0f} M.",
               "make the model cheaper: pool earlier, fewer channels in the first layers (the 28x28 ones cost most).")
-    except Exception as exc:
-        raise CheckFailed(_student_error_message("training_run", Case(case), exc)) from None
-    seconds = time.perf_counter() - start
+    _student_step("training_run", case, drive, "load_parameters", model,
+                  initial_parameters(facts["parameters"], seed))
+    loader = drive("make_loader", x_train, y_train, recipe["batch_size"], seed)
+    optimizer = _student_step("training_run", case, drive, "make_optimizer", model, recipe["lr"])
+    probe_loader = drive("make_loader", x_probe, y_probe, 100, seed)
+    start_loss = _cross_entropy(_student_step("training_run", case, drive, "logits", model, x_probe), y_probe)
+    start_weights = _student_step("training_run", case, drive, "parameter_vector", model)
+
+    history = {"epoch": [], "train_loss": [], "train_acc": [], "test_acc": [], "seconds": []}
+    started = time.perf_counter()
+    epochs = range(1, recipe["epochs"] + 1)
+    if progress and drive.worker is None:
+        from tqdm.auto import tqdm
+
+        epochs = tqdm(epochs, desc="training run", unit="epoch")
+    for epoch in epochs:
+        lr = recipe["lr"] * (1 - (epoch - 1) / recipe["epochs"])
+        loss = _student_step("train_one_epoch", f"{case}, epoch {epoch}", drive, "train_epoch", train_one_epoch,
+                             model, loader, optimizer, lr, seed + epoch)
+        test_logits = _student_step("training_run", case, drive, "logits", model, x_test)
+        if not isinstance(test_logits, np.ndarray) or test_logits.shape != (len(y_test), 10):
+            _fail("training_run", case, "the model's output changed shape during training.", "check build_cnn.")
+        probe_logits = _student_step("training_run", case, drive, "logits", model, x_probe)
+        acc = _student_step("evaluate", f"{case}, epoch {epoch}", drive, "call", evaluate, model, probe_loader)
+        if not isinstance(acc, numbers.Real) or isinstance(acc, bool) or not 0.0 <= float(acc) <= 1.0:
+            shown = f"{acc:g}" if isinstance(acc, numbers.Real) else type(acc).__name__
+            _fail("training_run", case, f"evaluate returned {shown}, not an accuracy in [0, 1].",
+                  "fix evaluate first: run its check.")
+        probe_acc = float(np.mean(probe_logits.argmax(axis=1) == y_probe))
+        if abs(float(acc) - probe_acc) > 1e-6:
+            _fail("training_run", case, f"evaluate returned {float(acc):.4f} on 500 training images, but the model's "
+                  f"logits give {probe_acc:.4f}.", "fix evaluate first: run its check.")
+        test_acc = float(np.mean(test_logits.argmax(axis=1) == y_test))
+        for key, value in zip(history, (epoch, loss, probe_acc, test_acc, time.perf_counter() - started)):
+            history[key].append(value)
+    end_loss = _cross_entropy(probe_logits, y_probe)
     acc = history["test_acc"][-1]
-    if not isinstance(acc, numbers.Real) or isinstance(acc, bool) or not 0.0 <= acc <= 1.0:
-        shown = f"{acc:g}" if isinstance(acc, numbers.Real) else type(acc).__name__
-        _fail("training_run", case, f"evaluate returned {shown}, not an accuracy in [0, 1].",
-              "fix evaluate first: run its check.")
-    losses = history["train_loss"]
+    end_weights = _student_step("training_run", case, drive, "parameter_vector", model)
+    if end_weights.shape == start_weights.shape and np.array_equal(end_weights, start_weights):
+        _fail("training_run", case, "the model's weights did not change during training, so the loss did not go "
+              "down.", "check train_one_epoch: zero_grad, backward, then step, in that order (a step before "
+              "backward finds no gradients).")
+    if not end_loss < start_loss:
+        _fail("training_run", case, f"the loss on a fixed batch of training images went from {start_loss:.3f} to "
+              f"{end_loss:.3f}: the model did not learn.",
+              "the loss did not go down: check train_one_epoch (zero_grad, backward, step, in that order) and that "
+              "build_cnn returns logits.")
     if acc < recipe["threshold"]:
-        if not all(np.isfinite(losses)) or losses[-1] >= losses[0]:
-            hint = ("the loss did not go down: check train_one_epoch (zero_grad, backward, step, in that order) and "
-                    "that build_cnn returns logits.")
-        elif acc <= 0.15:
-            hint = "chance level is 0.10: check evaluate (model.eval(), argmax over dim=1, divide by the count)."
+        if acc <= 0.15:
+            hint = "chance level is 0.10: check train_one_epoch (zero_grad, backward, step) and build_cnn."
         else:
             hint = ("the model trains but not well enough: compare yours with the architecture in the lecture "
                     "(conv -> batch norm -> ReLU -> pool blocks, then one linear layer).")
         _fail("training_run", case, f"test accuracy {acc:.3f} after {recipe['epochs']} epochs; the pass mark is "
               f"{recipe['threshold']:.2f}.", hint)
     print(f"training_run: passed: test accuracy {acc:.3f} (pass mark {recipe['threshold']:.2f}) after "
-          f"{recipe['epochs']} epochs, {seconds:.1f} s.")
+          f"{recipe['epochs']} epochs; {macs / 1e6:.2f} M multiply-adds per image.")
     return history

@@ -1,0 +1,267 @@
+"""Helpers the checks run next to the student's code: in the notebook's kernel, or in the grading worker.
+
+Nothing here is a solution or an expected value.  The checks of module 04 call these
+functions through a *driver* (:func:`cnncourse.checks.training_cnns` picks a local one in
+the notebook, the worker's in the trusted grader), so both paths do exactly the same:
+
+- :func:`count_student_lines`: how many lines of the student's own code ran (loop detection);
+- :func:`setup` / :func:`run_train` / :func:`run_eval`: the small models, loaders and
+  optimizers of the ``train_one_epoch`` and ``evaluate`` checks, built from a spec;
+- :func:`build_model`, :func:`describe_model`, :func:`forward`, :func:`missing_gradients`:
+  what ``check_build_cnn`` asks of a model;
+- :func:`load_parameters`, :func:`make_loader`, :func:`make_optimizer`, :func:`train_epoch`,
+  :func:`logits`: the graded training run, where the grader sets the starting weights and
+  computes accuracies from returned logits.
+
+torch is imported on first use.
+"""
+
+import os
+import sys
+import sysconfig
+
+import numpy as np
+
+
+# ------------------------------------------------------------------ loop detection
+
+def _library_dirs():
+    """Folders whose code is not the student's: the standard library, installed packages, cnncourse."""
+    dirs = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    dirs.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # cnncourse itself
+    return tuple(os.path.join(os.path.abspath(d), "") for d in dirs)
+
+
+def count_student_lines(func, *args, **kwargs):
+    """Run ``func(*args, **kwargs)`` and count the Python lines executed in the student's own code.
+
+    Code from the standard library, installed packages and cnncourse is not counted, so the
+    count measures the student's loops, not numpy's work.  Deterministic, unlike a timing.
+
+    >>> def looped(n):
+    ...     total = 0
+    ...     for i in range(n):
+    ...         total += i
+    ...     return total
+    >>> count_student_lines(looped, 100) - count_student_lines(looped, 10) >= 90
+    True
+    """
+    library = _library_dirs()
+    count = 0
+
+    def local(frame, event, arg):
+        nonlocal count
+        if event == "line":
+            count += 1
+        return local
+
+    def global_(frame, event, arg):
+        filename = os.path.abspath(frame.f_code.co_filename) if not frame.f_code.co_filename.startswith("<") else ""
+        if filename.startswith(library):
+            return None  # no line events inside numpy, torch, ...
+        return local
+
+    previous = sys.gettrace()
+    sys.settrace(global_)
+    try:
+        func(*args, **kwargs)
+    finally:
+        sys.settrace(previous)
+    return count
+
+
+# ------------------------------------------------------------------ train_one_epoch / evaluate checks
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def small_model(kind, seed):
+    """A small model for the training checks; BatchNorm makes train/eval mode matter."""
+    torch = _torch()
+    nn = torch.nn
+    torch.manual_seed(seed)
+    if kind == "linear":
+        return nn.Linear(6, 3)
+    if kind == "batchnorm":
+        return nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
+    if kind == "cnn":
+        return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
+    raise ValueError(kind)  # a bug in the check
+
+
+def setup(spec):
+    """(model, loader, optimizer, loss_fn) from a small dict, the same every time it is built."""
+    torch = _torch()
+    model = small_model(spec["model"], spec["seed"])
+    if spec.get("eval_first"):
+        model.eval()
+    else:
+        model.train()
+    gen = torch.Generator().manual_seed(spec["seed"] + 1)
+    shape = (spec["n"], 1, 8, 8) if spec["model"] == "cnn" else (spec["n"], 6)
+    x = torch.randn(shape, generator=gen)
+    y = torch.randint(0, 3, (spec["n"],), generator=gen)
+    # A plain DataLoader, as students build them (loader.batch_size and loader.dataset work as usual).
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=spec["batch_size"])
+    if spec["optimizer"] == "adam":
+        optimizer = torch.optim.Adam(model.parameters(), lr=spec["lr"])
+    else:
+        optimizer = torch.optim.SGD(model.parameters(), lr=spec["lr"], momentum=spec.get("momentum", 0.0))
+    return model, loader, optimizer, torch.nn.CrossEntropyLoss()
+
+
+def state(model):
+    """Every floating parameter and buffer of ``model``, flattened into one float32 array."""
+    torch = _torch()
+    parts = [t.detach().reshape(-1).float() for t in [*model.parameters(), *model.buffers()]
+             if t.dtype.is_floating_point]
+    return torch.cat(parts).numpy().astype(np.float32) if parts else np.zeros(0, np.float32)
+
+
+def run_train(train_one_epoch, spec):
+    """Build ``spec``'s objects, run ``train_one_epoch`` once; return (its value, the model's state)."""
+    torch = _torch()
+    model, loader, optimizer, loss_fn = setup(spec)
+    torch.manual_seed(0)
+    return train_one_epoch(model, loader, optimizer, loss_fn), state(model)
+
+
+class _GradProbe:
+    """Counts forward passes that ran with autograd recording (outside torch.no_grad())."""
+
+    def __init__(self):
+        self.recorded = 0
+
+    def hook(self, module, inputs):
+        if _torch().is_grad_enabled():
+            self.recorded += 1
+
+
+def run_eval(evaluate, spec):
+    """Build ``spec``'s objects, run ``evaluate``; return (its value, the state, forward passes with autograd on)."""
+    model, loader, _, _ = setup(spec)
+    probe = _GradProbe()
+    model.register_forward_pre_hook(probe.hook)
+    acc = evaluate(model, loader)
+    return acc, state(model), probe.recorded
+
+
+# ------------------------------------------------------------------ build_cnn
+
+def build_model(build_cnn, seed=0):
+    """``build_cnn()`` under a fixed torch seed."""
+    _torch().manual_seed(seed)
+    return build_cnn()
+
+
+def describe_model(model, input_shape=(2, 1, 28, 28)):
+    """Plain facts about ``model``: whether it is a module, its convolutions and parameters.
+
+    Lazy layers (``nn.LazyLinear``) get their shapes from one forward pass first, as in training.
+    """
+    torch = _torch()
+    nn = torch.nn
+    if not isinstance(model, nn.Module):
+        return {"is_module": False, "type": type(model).__name__}
+    convs = [m.in_channels for m in model.modules() if isinstance(m, nn.Conv2d)]
+    lazy = any(isinstance(p, nn.parameter.UninitializedParameter) for p in model.parameters())
+    if lazy and convs:
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(input_shape))
+        model.train(was_training)
+    params = [(name, list(p.shape), bool(p.requires_grad)) for name, p in model.named_parameters()]
+    acts = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Tanh, nn.Sigmoid, nn.PReLU, nn.Mish, nn.Hardswish,
+            nn.ReLU6, nn.Softplus, nn.SELU, nn.CELU)
+    return {"is_module": True, "type": type(model).__name__, "conv_in_channels": convs, "parameters": params,
+            "activation_modules": sum(isinstance(m, acts) for m in model.modules())}
+
+
+def forward(model, x, train=False):
+    """``model(x)`` in eval (default) or train mode, without autograd."""
+    torch = _torch()
+    model.train(train)
+    with torch.no_grad():
+        return model(torch.as_tensor(x))
+
+
+def missing_gradients(model, x, y):
+    """Names of trainable parameters that get no gradient from one cross-entropy backward pass (train mode)."""
+    torch = _torch()
+    model.train()
+    model.zero_grad(set_to_none=True)
+    loss = torch.nn.functional.cross_entropy(model(torch.as_tensor(x)), torch.as_tensor(y))
+    loss.backward()
+    return [name for name, p in model.named_parameters() if p.requires_grad and p.grad is None]
+
+
+def multiply_adds(model, input_shape=(1, 1, 28, 28)):
+    """Multiply-adds of one forward pass of ``model`` (torch's FLOP counter / 2)."""
+    torch = _torch()
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model.eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(torch.zeros(input_shape))
+    return int(counter.get_total_flops() // 2)
+
+
+# ------------------------------------------------------------------ the training run
+
+def load_parameters(model, values):
+    """Set every parameter from ``values`` (name -> array) and reset batch-norm statistics."""
+    torch = _torch()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(torch.as_tensor(values[name], dtype=p.dtype))
+    for m in model.modules():
+        if hasattr(m, "reset_running_stats"):
+            m.reset_running_stats()
+
+
+def parameter_vector(model):
+    """Every parameter of ``model`` (not the buffers), flattened into one float32 array."""
+    torch = _torch()
+    parts = [p.detach().reshape(-1).float() for p in model.parameters()]
+    return torch.cat(parts).numpy().astype(np.float32) if parts else np.zeros(0, np.float32)
+
+
+def make_loader(x, y, batch_size, seed):
+    """A shuffling DataLoader over (x, y), reproducible from ``seed``."""
+    torch = _torch()
+    data = torch.utils.data.TensorDataset(torch.as_tensor(x), torch.as_tensor(y, dtype=torch.int64))
+    return torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True,
+                                       generator=torch.Generator().manual_seed(seed))
+
+
+def make_optimizer(model, lr):
+    """AdamW with the course's weight decay."""
+    return _torch().optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+
+
+def train_epoch(train_one_epoch, model, loader, optimizer, lr, seed):
+    """Set the learning rate, then run the student's ``train_one_epoch`` once."""
+    _torch().manual_seed(seed)
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    return train_one_epoch(model, loader, optimizer, _torch().nn.CrossEntropyLoss())
+
+
+def logits(model, x, batch_size=500):
+    """Eval-mode outputs for ``x``, as a float32 array (the grader computes the accuracy)."""
+    torch = _torch()
+    model.eval()
+    x = torch.as_tensor(x)
+    with torch.no_grad():
+        out = [model(x[i:i + batch_size]).float() for i in range(0, len(x), batch_size)]
+    return torch.cat(out).numpy()
+
+
+def call(func, *args, **kwargs):
+    """``func(*args, **kwargs)``: lets the grader call a notebook function on worker-side objects."""
+    return func(*args, **kwargs)

@@ -1,0 +1,146 @@
+"""The trusted grader's pieces: the wire format, the student copy of the package, the worker."""
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+from cnncourse.grading import client, sandbox
+from cnncourse.worker import wire
+
+
+# ------------------------------------------------------------------ wire
+
+@pytest.mark.parametrize("value", [
+    None, True, 3, -2.5, float("inf"), "text", (1, [2, 3]), {"a": 1, 2: (None,)},
+    np.arange(6, dtype=np.int32).reshape(2, 3), np.zeros((0, 4)), np.float32(1.5), np.array(7.0),
+    np.ones((2, 2), dtype=bool), np.arange(4.0)[::2],
+])
+def test_plain_values_round_trip(value):
+    back = wire.decode(wire.loads(wire.dumps(wire.encode(value))))
+    if isinstance(value, np.ndarray):
+        assert type(back) is np.ndarray and back.dtype == value.dtype and np.array_equal(back, value)
+    else:
+        assert back == value and type(back) is type(value)
+
+
+def test_an_ndarray_subclass_crosses_as_its_raw_data():
+    class Liar(np.ndarray):
+        def __eq__(self, other):
+            return True
+
+    back = wire.decode(wire.encode(np.arange(3.0).view(Liar)))
+    assert type(back) is np.ndarray and back.tolist() == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("bad", [
+    {"t": "nd", "dtype": "|O", "shape": [1], "b64": ""},              # objects: never
+    {"t": "nd", "dtype": "<f8", "shape": [3], "b64": "AAAA"},         # too few bytes
+    {"t": "nd", "dtype": "<f8", "shape": [-1], "b64": ""},
+    {"t": "pickle", "v": "gASV"},
+    {"t": "ref", "id": 1, "type": "X"},                               # refs only where the receiver allows them
+    ["a", "list", "without", "a", "tag"],
+])
+def test_decode_refuses_anything_but_plain_data(bad):
+    with pytest.raises(wire.WireError):
+        wire.decode(bad)
+
+
+def test_unencodable_values_need_a_ref_function():
+    with pytest.raises(wire.Unencodable):
+        wire.encode(object())
+    assert wire.encode(object(), ref=lambda obj: {"t": "ref", "id": 1, "type": "object"})["t"] == "ref"
+
+
+# ------------------------------------------------------------------ the student copy of the package
+
+def test_student_package_has_no_references_checks_or_test_labels(tmp_path):
+    pkg = sandbox.build_student_package(tmp_path) / "cnncourse"
+    assert not (pkg / "grading").exists()
+    assert "run_check" not in (pkg / "checks" / "__init__.py").read_text()
+    assert sorted(p.name for p in (pkg / "checks").iterdir()) == ["__init__.py"]
+    assert not list(pkg.rglob("*t10k-labels*"))
+    filters = (pkg / "filters.py").read_text()
+    assert "def correlate2d" in filters and "is a reference solution of the course" in filters
+    assert (pkg / "worker" / "wire.py").is_file() and (pkg / "worker" / "fixtures.py").is_file()
+
+
+# ------------------------------------------------------------------ the worker, in each available mode
+
+def _modes():
+    modes = ["fallback"]
+    if sandbox.bwrap_works():
+        modes.append("bwrap")
+    return modes
+
+
+@pytest.fixture(scope="module", params=_modes())
+def worker(request, tmp_path_factory):
+    pkg = sandbox.build_student_package(tmp_path_factory.mktemp("pkg"))
+    work = tmp_path_factory.mktemp("work")
+    w = client.Worker(work, pkg, mode=request.param, limits=sandbox.Limits(request_seconds=30))
+    yield w
+    w.close()
+
+
+def test_worker_runs_cells_and_calls_functions(worker):
+    reply = worker.run_cell("import numpy as np\ndef f(x, k=2):\n    x[0] = 9\n    return x * k\nprint('hi')")
+    assert reply["error"] is None and reply["stdout"] == "hi\n"
+    x = np.arange(3.0)
+    assert worker.function("f")(x, k=3).tolist() == [27.0, 3.0, 6.0]
+    assert x.tolist() == [9.0, 1.0, 2.0]  # the in-place change came back
+
+
+def test_student_exceptions_keep_their_builtin_class_and_line(worker):
+    worker.run_cell("def g(n):\n    raise ValueError(f'bad n {n}')")
+    with pytest.raises(ValueError, match="bad n 4") as info:
+        worker.function("g")(4)
+    assert info.value.student_frames[-1][2].strip() == "raise ValueError(f'bad n {n}')"
+
+
+def test_references_and_checks_are_not_importable_in_the_worker(worker):
+    reply = worker.run_cell("import cnncourse.filters as F\nF.correlate2d(np.ones((3, 3)), np.ones((2, 2)))")
+    assert "is a reference solution of the course" in reply["error"]["message"]
+    reply = worker.run_cell("from cnncourse import checks\nchecks.pixels_and_filters")
+    assert "not available while your notebook is graded" in reply["error"]["message"]
+    reply = worker.run_cell("import cnncourse.grading")
+    if worker.mode == "bwrap":
+        assert reply["error"]["type"] == "ModuleNotFoundError"
+    # else: the documented weakness of the fallback: the real package stays importable by path
+
+
+def test_callbacks_serve_trusted_functions_to_student_code(worker):
+    worker.run_cell("def apply(f, x):\n    return f(x) + 1")
+    assert worker.function("apply")(lambda v: float(np.sum(v ** 2)), np.array([1.0, 2.0])) == 6.0
+
+
+def test_a_dead_worker_raises_a_fault_not_an_exception():
+    pkg = sandbox.build_student_package(pathlib.Path(__import__("tempfile").mkdtemp()))
+    w = client.Worker(pathlib.Path(__import__("tempfile").mkdtemp()), pkg, mode="fallback")
+    try:
+        w.run_cell("def die():\n    import os; os._exit(7)")
+        with pytest.raises(client.WorkerFault) as info:
+            w.function("die")()
+        assert info.value.kind == "crashed" and "exit code 7" in info.value.detail
+        assert not isinstance(info.value, Exception)  # passes through the checks' `except Exception`
+    finally:
+        w.close()
+
+
+def test_sandbox_mode_is_validated(monkeypatch):
+    monkeypatch.setenv("CNNCOURSE_SANDBOX", "docker")
+    with pytest.raises(ValueError, match="CNNCOURSE_SANDBOX must be one of"):
+        sandbox.mode()
+
+
+def test_duplicated_cells_lose_their_nbgrader_metadata():
+    import nbformat
+
+    from cnncourse.grading.nbgrader_ext import SafeDeduplicateIds
+
+    meta = {"nbgrader": {"grade_id": "f", "solution": True, "grade": False, "locked": False, "schema_version": 3}}
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("a", metadata=json.loads(json.dumps(meta))),
+                                         nbformat.v4.new_code_cell("b", metadata=json.loads(json.dumps(meta)))])
+    nb, _ = SafeDeduplicateIds().preprocess(nb, {})
+    assert "nbgrader" not in nb.cells[0].metadata and nb.cells[1].metadata["nbgrader"]["grade_id"] == "f"

@@ -1,0 +1,396 @@
+"""Submissions built by a determined student, graded by the real ``nbgrader autograde``.
+
+Each submission is the release with every function solved except the ones it attacks,
+which are wrong (``mean_kernel`` forgets to divide by the kernel size) and try to get
+points anyway: patching the checks, frame walking, lying arrays, IPython hooks, the
+reference's own code, files for the next student.  The trusted grader must give those
+tests 0 and the honest functions full marks.  Honest-but-noisy submissions must get full
+marks, and faults (crash, endless loop, memory, output flood) must cost only their
+function and be flagged (``needs_manual_grade`` and an automatic comment).
+"""
+
+import copy
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+
+from conftest import ROOT, nbgrader, nbgrader_meta, read_nb, write_nb
+
+M01 = "01_pixels_and_filters"
+M04 = "04_training_cnns"
+
+WRONG_MEAN = '''
+def mean_kernel(size):
+    kh, kw = (size, size) if np.isscalar(size) else size
+    return np.ones((kh, kw))   # wrong: not divided by kh * kw
+'''
+
+
+def _solution(cell):
+    return "\n".join(ln for ln in "".join(cell["source"]).splitlines()
+                     if ln.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+
+
+def _solutions(module):
+    nb = read_nb(ROOT / "solutions" / module / f"{module}.ipynb")
+    return {nbgrader_meta(c)["grade_id"]: _solution(c) for c in nb["cells"] if nbgrader_meta(c).get("solution")}
+
+
+def _points(module):
+    nb = read_nb(ROOT / "solutions" / module / f"{module}.ipynb")
+    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"]) for c in nb["cells"]
+            if nbgrader_meta(c).get("grade")}
+
+
+def _code_cell(source):
+    return {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None}
+
+
+def submission(module, replace=None, setup="", last="", duplicate=None):
+    """The release, solved, with ``replace`` (grade_id -> source), a ``setup`` cell after the imports, a ``last`` cell."""
+    nb = read_nb(ROOT / "assignments" / module / f"{module}.ipynb")
+    solutions = _solutions(module)
+    replace = replace or {}
+    cells = []
+    for i, cell in enumerate(nb["cells"]):
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if nbgrader_meta(cell).get("solution"):
+            cell["source"] = replace.get(grade_id, solutions[grade_id])
+        cells.append(cell)
+        if grade_id == duplicate:
+            cells.append(copy.deepcopy(cell))
+        if i == 1 and setup:
+            cells.append(_code_cell(textwrap.dedent(setup)))
+    if last:
+        cells.append(_code_cell(textwrap.dedent(last)))
+    nb["cells"] = cells
+    return nb
+
+
+ATTACK = {  # name -> (setup cell, mean_kernel source); mean_kernel is wrong in all of them
+    "rebind-check": ("""
+        import cnncourse.checks.pixels_and_filters as P
+        P.check_mean_kernel = lambda *a, **k: print("mean_kernel: all checks passed.")
+        """, WRONG_MEAN),
+    "fake-fresh": ("""
+        import cnncourse.checks as C, types
+        fake = types.SimpleNamespace(pixels_and_filters=types.SimpleNamespace(check_mean_kernel=lambda *a, **k: None))
+        C.fresh = lambda: fake
+        import importlib
+        importlib.reload = lambda m: C
+        """, WRONG_MEAN),
+    "import-hook": ("""
+        import sys, types, importlib.abc, importlib.machinery
+        class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+            def find_spec(self, name, path, target=None):
+                if name.startswith("cnncourse.checks"):
+                    return importlib.machinery.ModuleSpec(name, self, is_package=True)
+            def create_module(self, spec):
+                return None
+            def exec_module(self, module):
+                module.__getattr__ = lambda n: types.SimpleNamespace(__getattr__=None) if False else (lambda *a, **k: None)
+                module.fresh = lambda: module
+                module.pixels_and_filters = module
+        for name in [n for n in sys.modules if n.startswith("cnncourse.checks")]:
+            del sys.modules[name]
+        sys.meta_path.insert(0, Finder())
+        """, WRONG_MEAN),
+    "guard-reload": ("""
+        import importlib, cnncourse._guard as G, cnncourse.filters as F
+        G.reference = lambda f: f
+        importlib.reload(F)
+        """, "def mean_kernel(size):\n    return F.mean_kernel(size)\n"),
+    "exec-reference-source": ("", """
+import inspect, cnncourse.filters as F
+_ns = {"np": np, "v": __import__("cnncourse._validate", fromlist=["x"])}
+exec(inspect.getsource(F.mean_kernel).split("\\n", 1)[1], _ns)   # without the decorator
+mean_kernel = _ns["mean_kernel"]
+"""),
+    "reference-code-object": ("", """
+import cnncourse.filters as F
+_inner = next(c.cell_contents for c in F.mean_kernel.__closure__ if callable(c.cell_contents))
+def mean_kernel(size):
+    return _inner(size)
+"""),
+    "guard-escape-hatch": ("", """
+import cnncourse._guard as G, cnncourse.filters as F
+def mean_kernel(size):
+    with G.trusted_code():
+        return F.mean_kernel(size)
+"""),
+    "reference-from-deeper-frame": ("", """
+import threading, cnncourse.filters as F
+def mean_kernel(size):
+    box = []
+    t = threading.Thread(target=lambda: box.append(F.mean_kernel(size)))
+    t.start(); t.join()
+    return box[0] if box else np.ones((size, size))
+"""),
+    "frame-walk-read": ("", """
+import sys
+def mean_kernel(size):
+    f = sys._getframe(1)
+    while f is not None:
+        for key in ("expected", "variant_output", "want"):
+            if isinstance(f.f_locals.get(key), np.ndarray):
+                return f.f_locals[key]
+        f = f.f_back
+    return np.ones((size, size) if np.isscalar(size) else size)
+"""),
+    "frame-walk-write": ("", """
+import sys
+def mean_kernel(size):
+    out = np.ones((size, size) if np.isscalar(size) else size)
+    f = sys._getframe(1)
+    while f is not None:
+        if "expected" in f.f_locals:
+            f.f_locals["expected"] = out
+            import ctypes
+            ctypes.pythonapi.PyFrame_LocalsToFast(ctypes.py_object(f), ctypes.c_int(0))
+        f = f.f_back
+    return out
+"""),
+    "lying-ndarray": ("", """
+class Liar(np.ndarray):
+    def __eq__(self, other): return np.ones(np.shape(self), bool)
+    def __sub__(self, other): return np.zeros(np.shape(self))
+    def __rsub__(self, other): return np.zeros(np.shape(self))
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return np.ones(np.shape(inputs[0]), bool) if ufunc in (np.isclose, np.equal) else np.zeros(np.shape(inputs[0]))
+def mean_kernel(size):
+    return np.ones((size, size) if np.isscalar(size) else size).view(Liar)
+"""),
+    "patch-numpy": ("""
+        np.isclose = lambda *a, **k: np.True_
+        np.allclose = lambda *a, **k: True
+        np.array_equal = lambda *a, **k: True
+        """, WRONG_MEAN),
+    "custom-exc": ("""
+        get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)
+        """, WRONG_MEAN),
+    "nbgrader-env": ("""
+        import os
+        if os.environ.get("NBGRADER_EXECUTION") or True:
+            import cnncourse.checks.pixels_and_filters as P
+            P.check_mean_kernel = lambda *a, **k: None
+        """, WRONG_MEAN),
+    "fake-sys-modules": ("""
+        import sys, types
+        fake = types.ModuleType("cnncourse.checks")
+        fake.pixels_and_filters = types.SimpleNamespace(check_mean_kernel=lambda *a, **k: None)
+        fake.fresh = lambda: fake
+        sys.modules["cnncourse.checks"] = fake
+        import cnncourse; cnncourse.checks = fake
+        checks = fake
+        """, WRONG_MEAN),
+    "hostile-object": ("", """
+class Anything:
+    shape = (3, 3); dtype = np.dtype(float)
+    def __eq__(self, other): return True
+    def __array__(self, *a, **k): return np.full((3, 3), 1 / 9)
+def mean_kernel(size):
+    return Anything()
+"""),
+    "system-exit": ("", "def mean_kernel(size):\n    raise SystemExit(0)\n"),
+}
+
+# The input transformer turns every later cell into `pass`: no function is defined at all.
+ALL_ZERO = {"input-transformer": ("get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])\n", None)}
+
+FAULTS = {  # name -> (mean_kernel source, flag kind)
+    "crash-os-exit": ("def mean_kernel(size):\n    import os; os._exit(3)\n", "crashed"),
+    "endless-loop": ("""
+def mean_kernel(size):
+    while True:
+        try:
+            pass
+        except KeyboardInterrupt:
+            pass
+""", "timeout"),
+    "memory-hog": ("def mean_kernel(size):\n    hog = np.ones(int(2.5 * 2**30) // 8)\n    return hog\n", "memory"),
+    "output-flood": ("def mean_kernel(size):\n    print('x' * 20_000_000)\n    return np.ones((size, size)) / size**2\n",
+                     "output"),
+}
+
+HONEST = {  # name -> (replace, setup, duplicate)
+    "tqdm-no-total": ({"correlate2d": _solutions(M01)["correlate2d"].replace(
+        "    for i in range(out_h):", "    import tqdm\n    for _ in tqdm.tqdm(iter(range(3))): pass\n    for i in range(out_h):")},
+        "", None),
+    "carriage-returns-and-stderr": ({"mean_kernel": _solutions(M01)["mean_kernel"].replace(
+        '    return np.ones', '    import sys; print("working\\r", end=""); print("debug", file=sys.stderr)\n'
+                               '    import warnings; warnings.warn("noisy", UserWarning)\n    return np.ones')}, "", None),
+    "float32-results": ({"correlate2d": _solutions(M01)["correlate2d"].replace(
+        "    return out", "    return out.astype(np.float32)")}, "", None),
+    "duplicated-cell": ({}, "", "mean_kernel"),
+}
+
+
+def _scores(course, module, student):
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        nb = gb.find_submission_notebook(module, module, student)
+        scores = {g.name: float(g.score or 0.0) for g in nb.grades}
+        flagged = {g.name for g in nb.grades if g.needs_manual_grade}
+        comments = " ".join(c.auto_comment or "" for c in nb.comments)
+    return scores, flagged, comments
+
+
+@pytest.fixture(scope="module")
+def hostile_01(course_dir):
+    """Autograde every module-01 attack, fault and honest variant in one nbgrader run."""
+    students = {}
+    for name, (setup, mean) in ATTACK.items():
+        students[name] = submission(M01, {"mean_kernel": mean}, setup=setup)
+    for name, (setup, _) in ALL_ZERO.items():
+        students[name] = submission(M01, setup=setup)
+    for name, (mean, _) in FAULTS.items():
+        students[name] = submission(M01, {"mean_kernel": mean})
+    for name, (replace, setup, duplicate) in HONEST.items():
+        students[name] = submission(M01, replace, setup=setup, duplicate=duplicate)
+    students["solution"] = submission(M01)
+    students["top-level-crash"] = submission(M01, setup="import os\nos._exit(0)\n")
+    for student, nb in students.items():
+        write_nb(course_dir / "submitted" / student / M01 / f"{M01}.ipynb", nb)
+    env = {"CNNCOURSE_REQUEST_SECONDS": "20", "CNNCOURSE_MEMORY_MB": "2048"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        for student in students:
+            nbgrader(["autograde", M01, "--student", student, "--force"], cwd=course_dir)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return {s: _scores(course_dir, M01, s) for s in students}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(ATTACK))
+def test_attack_gets_no_points_for_the_wrong_function(hostile_01, name):
+    scores, flagged, _ = hostile_01[name]
+    points = _points(M01)
+    assert scores["test_mean_kernel"] == 0.0, name
+    assert {k: v for k, v in scores.items() if k != "test_mean_kernel"} == \
+        {k: v for k, v in points.items() if k != "test_mean_kernel"}, name
+
+
+@pytest.mark.slow
+def test_input_transformer_cannot_skip_the_tests(hostile_01):
+    scores, _, _ = hostile_01["input-transformer"]
+    assert set(scores.values()) == {0.0}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_fault_costs_only_its_function_and_is_flagged(hostile_01, name):
+    scores, flagged, comments = hostile_01[name]
+    points = _points(M01)
+    assert scores["test_mean_kernel"] == 0.0
+    assert {k: v for k, v in scores.items() if k != "test_mean_kernel"} == \
+        {k: v for k, v in points.items() if k != "test_mean_kernel"}
+    assert "test_mean_kernel" in flagged
+    kind = FAULTS[name][1]
+    from cnncourse.grading.client import FAULT_KINDS
+    assert f"cnncourse flag: test test_mean_kernel: {FAULT_KINDS[kind]}" in comments, comments
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(HONEST) + ["solution"])
+def test_honest_work_gets_full_marks(hostile_01, name):
+    scores, flagged, _ = hostile_01[name]
+    assert scores == _points(M01), name
+    assert not flagged, name
+
+
+@pytest.mark.slow
+def test_a_crashing_student_cell_costs_nothing_and_is_flagged(hostile_01):
+    scores, flagged, comments = hostile_01["top-level-crash"]
+    assert scores == _points(M01)
+    assert flagged and "the notebook's process died" in comments
+
+
+# ------------------------------------------------------------------ persistence: attacker, then honest victim
+
+def _targets(course):
+    from cnncourse import data
+
+    return {
+        "package file": ROOT / "cnncourse" / "checks" / "_core.py",
+        "course config": course / "nbgrader_config.py",
+        "solution notebook": course / "solutions" / M01 / f"{M01}.ipynb",
+        "IPython startup file": Path.home() / ".ipython" / "profile_default" / "startup" / "00-cnncourse-evil.py",
+        "Fashion-MNIST cache": data.data_dir() / "fashion-mnist" / "train-images-idx3-ubyte",
+    }
+
+
+PAYLOAD = ("\nimport cnncourse.checks._core as _c\n_c.run_check = lambda *a, **k: None  # evil\n"
+           "c = get_config() if 'get_config' in dir() else None\n")
+
+
+def _attacker(course, gradebook):
+    paths = [str(p) for p in _targets(course).values()]
+    return submission(M01, setup=f"""
+        import os, sqlite3
+        for path in {paths!r} + ["../../../nbgrader_config.py"]:
+            try:
+                os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+                with open(path, "a") as f:
+                    f.write({PAYLOAD!r})
+            except Exception as exc:
+                print("blocked:", path, type(exc).__name__)
+        try:
+            db = sqlite3.connect({str(gradebook)!r})
+            db.execute("UPDATE grade SET manual_score = 100")
+            db.commit()
+        except Exception as exc:
+            print("blocked: gradebook", type(exc).__name__)
+        """)
+
+
+def _digest(path):
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["bwrap", "fallback"])
+def test_nothing_an_attacker_writes_reaches_the_next_student(course_dir, mode, monkeypatch):
+    from cnncourse.grading import sandbox
+
+    if mode == "bwrap" and not sandbox.bwrap_works():
+        pytest.skip("bubblewrap is not installed or cannot run here (Debian: apt-get install bubblewrap)")
+    monkeypatch.setenv("CNNCOURSE_SANDBOX", mode)
+    targets = _targets(course_dir)
+    before = {name: _digest(path) for name, path in targets.items()}
+    attacker, victim = f"attacker-{mode}", f"victim-{mode}"
+    write_nb(course_dir / "submitted" / attacker / M01 / f"{M01}.ipynb", _attacker(course_dir, course_dir / "gradebook.db"))
+    write_nb(course_dir / "submitted" / victim / M01 / f"{M01}.ipynb", submission(M01, {"mean_kernel": WRONG_MEAN}))
+    try:
+        nbgrader(["autograde", M01, "--student", attacker, "--force"], cwd=course_dir)
+        after = {name: _digest(path) for name, path in targets.items()}
+        nbgrader(["autograde", M01, "--student", victim, "--force"], cwd=course_dir)
+    finally:
+        startup = targets["IPython startup file"]
+        if before["IPython startup file"] is None and startup.exists():
+            startup.unlink()
+    assert after == before, [name for name in before if after[name] != before[name]]
+    scores, flagged, comments = _scores(course_dir, M01, victim)
+    points = _points(M01)
+    assert scores == {**points, "test_mean_kernel": 0.0}
+    assert not flagged
+    attacker_scores, attacker_flagged, attacker_comments = _scores(course_dir, M01, attacker)
+    assert attacker_scores == points  # its functions are right; the writes gained nothing
+    if mode == "fallback":  # the weaker sandbox let the writes happen, then restored and flagged them
+        assert "changed" in attacker_comments and attacker_flagged
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
+        nb = gb.find_submission_notebook(M01, M01, attacker)
+        assert all(g.manual_score is None for g in nb.grades)
