@@ -46,9 +46,10 @@ def main():
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
-    print(f"{args.students} submissions of {MODULE}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
-    print(f"{'jobs':>4}  {'seconds':>8}  {'s / submission':>14}  {'submissions / min':>17}  result")
+    print(f"{args.students} submissions of {MODULE}, {os.cpu_count()} CPUs")
+    print(f"{'jobs':>4}  {'seconds':>8}  {'s / submission':>14}  {'submissions / min':>17}  {'load':>9}  result")
     for jobs in args.jobs:
+        load_before = os.getloadavg()[0]
         with tempfile.TemporaryDirectory(prefix="cnncourse-bench-") as tmp:
             course = Path(tmp)
             build_class(course, args.students)
@@ -58,8 +59,9 @@ def main():
             seconds = time.perf_counter() - started
         header = next((ln for ln in proc.stdout.splitlines() if ln.startswith("cnncourse autograde:")), "")
         result = header.split(": ", 2)[-1].split(" (")[0] if proc.returncode == 0 else proc.stderr.strip()[-300:]
+        load = f"{load_before:.1f}-{os.getloadavg()[0]:.1f}"  # 1-minute load average before and after
         print(f"{jobs:>4}  {seconds:>8.1f}  {seconds / args.students:>14.2f}  {60 * args.students / seconds:>17.1f}  "
-              f"{result}", flush=True)
+              f"{load:>9}  {result}", flush=True)
 
 
 if __name__ == "__main__":

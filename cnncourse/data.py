@@ -405,8 +405,17 @@ def _subset_indices(split):
 
 
 def _shipped_subset(split):
-    images, labels = _read_fashion_pair(_SUBSET_DIR, split, full=False)
+    pair = _read_fashion_pair(_SUBSET_DIR, split, full=False)
+    if pair is None:
+        raise FileNotFoundError(f"the shipped Fashion-MNIST subset has no {split} files in {_SUBSET_DIR}. "
+                                "Reinstall cnncourse (pip install -e .) to restore them.")
+    images, labels = pair
     return images, labels, _subset_indices(split)
+
+
+def _grading_worker():
+    """True in the grader's sandboxed worker (``CNNCOURSE_GRADING_WORKER``), where test labels are kept away."""
+    return os.environ.get("CNNCOURSE_GRADING_WORKER", "").strip() not in ("", "0")
 
 
 def _offline():
@@ -492,6 +501,10 @@ def load_fashion_mnist(split="train", subset=False):
     v.require_choice("split", split, tuple(_FASHION_FILES))
     if not isinstance(subset, (bool, np.bool_)):
         raise TypeError(v.message("subset", "be True or False", repr(subset)))
+    if split == "test" and _grading_worker():
+        raise PermissionError("Fashion-MNIST's test set is not available while your notebook is graded: the grader "
+                              "keeps the test labels and computes test accuracy itself. Only cells that show "
+                              "figures need it; they are not graded.")
     found = None
     for folder in (*_fashion_cache_dirs(), DEBIAN_FASHION_MNIST):
         found = _read_fashion_pair(folder, split)

@@ -23,6 +23,9 @@ from nbgrader.api import Gradebook
 
 from conftest import ROOT, nbgrader, nbgrader_meta, read_nb, write_nb
 
+# One xdist worker runs this whole file (make test uses --dist loadgroup), so each autograde runs once.
+pytestmark = pytest.mark.xdist_group("hostile-submissions")
+
 M01 = "01_pixels_and_filters"
 M04 = "04_training_cnns"
 
@@ -232,6 +235,19 @@ HONEST = {  # name -> (replace, setup, duplicate)
 }
 
 
+@pytest.fixture(scope="module")
+def hostile_course(tmp_path_factory):
+    """A course of its own: the one-process autograde of every student must see only these submissions."""
+    import shutil
+
+    course = tmp_path_factory.mktemp("hostile-course")
+    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    shutil.copytree(ROOT / "solutions", course / "solutions", ignore=shutil.ignore_patterns("__pycache__"))
+    for module in (M01, "02_convolution_layers", "03_backprop", M04):
+        nbgrader(["generate_assignment", module, "--force"], cwd=course)
+    return course
+
+
 def _scores(course, module, student):
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         nb = gb.find_submission_notebook(module, module, student)
@@ -242,7 +258,8 @@ def _scores(course, module, student):
 
 
 @pytest.fixture(scope="module")
-def hostile_01(course_dir):
+def hostile_01(hostile_course):
+    course_dir = hostile_course
     """Autograde every module-01 attack, fault and honest variant in one nbgrader run."""
     students = {}
     for name, (setup, mean) in ATTACK.items():
@@ -257,19 +274,27 @@ def hostile_01(course_dir):
     students["top-level-crash"] = submission(M01, setup="import os\nos._exit(0)\n")
     for student, nb in students.items():
         write_nb(course_dir / "submitted" / student / M01 / f"{M01}.ipynb", nb)
-    env = {"CNNCOURSE_REQUEST_SECONDS": "20", "CNNCOURSE_MEMORY_MB": "2048"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        for student in students:
-            nbgrader(["autograde", M01, "--student", student, "--force"], cwd=course_dir)
-    finally:
-        for k, v in old.items():
+    with _env(CNNCOURSE_REQUEST_SECONDS="20", CNNCOURSE_MEMORY_MB="2048"):
+        nbgrader(["autograde", M01, "--force"], cwd=course_dir)  # every student in submitted/, one process
+    return {s: _scores(course_dir, M01, s) for s in students}
+
+
+class _env:
+    """Set environment variables for the nbgrader subprocesses started inside the block."""
+
+    def __init__(self, **values):
+        self.values = values
+
+    def __enter__(self):
+        self.old = {k: os.environ.get(k) for k in self.values}
+        os.environ.update(self.values)
+
+    def __exit__(self, *exc):
+        for k, v in self.old.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    return {s: _scores(course_dir, M01, s) for s in students}
 
 
 @pytest.mark.slow
@@ -363,7 +388,8 @@ def _digest(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["bwrap", "fallback"])
-def test_nothing_an_attacker_writes_reaches_the_next_student(course_dir, mode, monkeypatch):
+def test_nothing_an_attacker_writes_reaches_the_next_student(hostile_course, mode, monkeypatch):
+    course_dir = hostile_course
     from cnncourse.grading import sandbox
 
     if mode == "bwrap" and not sandbox.bwrap_works():
@@ -394,3 +420,97 @@ def test_nothing_an_attacker_writes_reaches_the_next_student(course_dir, mode, m
     with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
         nb = gb.find_submission_notebook(M01, M01, attacker)
         assert all(g.manual_score is None for g in nb.grades)
+
+
+# ------------------------------------------------------------------ modules 02-04
+
+M02, M03 = "02_convolution_layers", "03_backprop"
+
+LATER = {  # (module, student) -> (replacements, setup, tests that must score 0)
+    (M02, "lying-relu"): ({"relu": """
+class Liar(np.ndarray):
+    def __eq__(self, other): return np.ones(np.shape(self), bool)
+    def __array_ufunc__(self, *a, **k): return np.ones(np.shape(a[2]), bool)
+def relu(x):
+    return np.abs(x).view(Liar)
+"""}, "", {"test_relu"}),
+    (M02, "patched-checks-core"): ({"sigmoid": "def sigmoid(x):\n    return np.tanh(x)\n"}, """
+        import cnncourse.checks._core as core
+        core.compare = lambda *a, **k: None
+        core.run_check = lambda student, **k: print("sigmoid: all checks passed.")
+        """, {"test_sigmoid"}),
+    (M03, "frame-walk-backward"): ({"dense_backward": """
+import sys
+def dense_backward(dout, x, w):
+    f = sys._getframe(1)
+    while f is not None:
+        if "expected" in f.f_locals:
+            return f.f_locals["expected"]
+        f = f.f_back
+    return dout @ w, x.T @ dout, dout.sum(axis=0)    # wrong: dw and dx mixed up
+"""}, "", {"test_dense_backward", "test_toy_gradients", "test_train_toy"}),  # the toy network uses it
+    (M03, "numerical-gradient-from-callback"): ({"numerical_gradient": """
+def numerical_gradient(f, x, h=1e-5):
+    import inspect
+    g = getattr(f, "__globals__", {})       # the grader's function: its globals are not here
+    return g.get("expected", np.zeros_like(x))
+"""}, "", {"test_numerical_gradient"}),
+    (M04, "hardcoded-evaluate"): ({"evaluate": "def evaluate(model, loader):\n    return 0.9\n"}, "",
+                                  {"test_evaluate", "test_training_run"}),
+    (M04, "train-on-test-set"): ({"train_one_epoch": _solutions(M04)["train_one_epoch"].replace(
+        "    for x, y in loader:", "    images, labels = data.load_fashion_mnist('test')\n"
+                                   "    loader = [(torch.as_tensor(images[:64, None] / 255.0).float(), "
+                                   "torch.as_tensor(labels[:64]))]\n    for x, y in loader:")}, "",
+        {"test_train_one_epoch", "test_training_run"}),
+    (M04, "saved-weights"): ({"train_one_epoch": _solutions(M04)["train_one_epoch"].replace(
+        "    model.train()", "    import os\n    model.load_state_dict(torch.load(os.path.expanduser('~/cheat.pt')))\n"
+                            "    model.train()")}, """
+        import os, torch
+        torch.save({}, os.path.expanduser("~/cheat.pt"))
+        """, {"test_train_one_epoch", "test_training_run"}),
+    (M04, "over-budget-mlp"): ({"build_cnn": """
+def build_cnn():
+    return nn.Sequential(nn.Conv2d(1, 1, 1), nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10))
+"""}, "", {"test_build_cnn", "test_training_run"}),
+    (M04, "honest-variants"): ({
+        "build_cnn": _solutions(M04)["build_cnn"].replace("nn.Linear(64 * 3 * 3, 10)", "nn.LazyLinear(10)"),
+        "train_one_epoch": _solutions(M04)["train_one_epoch"].replace(
+            "    for x, y in loader:", "    import sys\n    from tqdm.auto import tqdm\n"
+                                      "    print('epoch starts', file=sys.stderr)\n    for x, y in tqdm(iter(loader)):")
+        .replace("return total / count", "return total / len(loader.dataset)")}, "", set()),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_later(hostile_course):
+    for (module, student), (replace, setup, _) in LATER.items():
+        write_nb(hostile_course / "submitted" / student / module / f"{module}.ipynb",
+                 submission(module, replace, setup=setup))
+    for module in (M02, M03, M04):
+        nbgrader(["autograde", module, "--force"], cwd=hostile_course)  # its LATER students, one process
+    return {key: _scores(hostile_course, *key) for key in LATER}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module, student", sorted(LATER))
+def test_later_modules_give_attacks_nothing_and_honest_variants_everything(hostile_later, module, student):
+    scores, flagged, _ = hostile_later[(module, student)]
+    zero = LATER[(module, student)][2]
+    assert scores == {test: (0.0 if test in zero else points) for test, points in _points(module).items()}
+    assert not flagged
+
+
+# ------------------------------------------------------------------ the self-study path
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["rebind-check", "frame-walk-read", "lying-ndarray"])
+def test_cnncourse_grade_gives_the_trusted_scores(tmp_path, name):
+    setup, mean = ATTACK[name]
+    notebook = tmp_path / M01 / f"{M01}.ipynb"
+    write_nb(notebook, submission(M01, {"mean_kernel": mean}, setup=setup))
+    proc = subprocess.run([sys.executable, "-m", "cnncourse.cli", "grade", str(notebook), "--course", str(ROOT)],
+                          capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1, proc.stderr
+    total = sum(_points(M01).values())
+    assert f"{total - _points(M01)['test_mean_kernel']:g} / {total:g}" in proc.stdout, proc.stdout
+    assert "Hint: unnormalized mean kernel" in proc.stdout or "mean_kernel() failed" in proc.stdout

@@ -196,7 +196,7 @@ def worker_env(student_pkg: pathlib.Path, home: str, tmp: str, limits: Limits) -
                PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg", MPLCONFIGDIR=f"{tmp}/mpl",
                CNNCOURSE_OFFLINE="1", CNNCOURSE_OUTPUT_LIMIT=str(limits.output_chars),
                OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE",
-               PYTHONHASHSEED="0", TQDM_DISABLE="1")
+               PYTHONHASHSEED="0", CNNCOURSE_GRADING_WORKER="1")
     return env
 
 
