@@ -109,6 +109,7 @@ def parallel_run(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("autograde-parallel-run")  # `make test` uses --dist loadgroup: one fixture build
 def test_parallel_run_gives_the_gradebook_of_a_serial_nbgrader_run(parallel_run, tmp_path):
     course, proc = parallel_run
     serial = make_course(tmp_path, CLASS)
@@ -125,6 +126,7 @@ def test_parallel_run_gives_the_gradebook_of_a_serial_nbgrader_run(parallel_run,
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("autograde-parallel-run")
 def test_summary_table_reports_scores_and_the_broken_submission(parallel_run):
     course, proc = parallel_run
     assert proc.returncode == 1, proc.stdout + proc.stderr  # one student failed

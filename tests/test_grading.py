@@ -144,3 +144,19 @@ def test_duplicated_cells_lose_their_nbgrader_metadata():
                                          nbformat.v4.new_code_cell("b", metadata=json.loads(json.dumps(meta)))])
     nb, _ = SafeDeduplicateIds().preprocess(nb, {})
     assert "nbgrader" not in nb.cells[0].metadata and nb.cells[1].metadata["nbgrader"]["grade_id"] == "f"
+
+
+def test_bwrap_shows_the_worker_nothing_of_the_machine_but_system_and_python(tmp_path):
+    if not sandbox.bwrap_works():
+        pytest.skip("bubblewrap is not installed or cannot run here (Debian: apt-get install bubblewrap)")
+    from conftest import ROOT
+
+    pkg = sandbox.build_student_package(tmp_path / "pkg")
+    (tmp_path / "work").mkdir()
+    with client.Worker(tmp_path / "work", pkg, mode="bwrap") as w:
+        probe = (f"import os, pathlib\nprint(os.path.exists({str(ROOT / 'solutions')!r}), "
+                 f"os.path.exists({str(pathlib.Path.home() / '.cache')!r}), os.getuid(), "
+                 "sorted(os.listdir('/tmp')))")
+        reply = w.run_cell(probe)
+    assert reply["stdout"].strip() == "False False 1000 ['cnncourse-student', 'home', 'mpl', 'work']" or \
+        reply["stdout"].startswith("False False 1000"), reply

@@ -202,7 +202,17 @@ def mean_kernel(size):
     return Anything()
 """),
     "system-exit": ("", "def mean_kernel(size):\n    raise SystemExit(0)\n"),
+    "read-instructor-solutions": ("", f"""
+import json
+try:   # the instructor's source notebook, by its path on the grading machine
+    _nb = json.load(open({str(ROOT / "solutions" / M01 / (M01 + ".ipynb"))!r}))
+    exec(next("".join(c["source"]) for c in _nb["cells"]
+              if c["metadata"].get("nbgrader", {{}}).get("grade_id") == "mean_kernel"))
+except OSError:
+""" + textwrap.indent(WRONG_MEAN, "    ")),
 }
+#: Attacks only bubblewrap stops: the fallback sandbox leaves readable files readable (documented).
+NEEDS_BWRAP = {"read-instructor-solutions"}
 
 # The input transformer turns every later cell into `pass`: no function is defined at all.
 ALL_ZERO = {"input-transformer": ("get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])\n", None)}
@@ -300,6 +310,10 @@ class _env:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(ATTACK))
 def test_attack_gets_no_points_for_the_wrong_function(hostile_01, name):
+    from cnncourse.grading import sandbox
+
+    if name in NEEDS_BWRAP and sandbox.mode() != "bwrap":
+        pytest.skip("graded in the fallback sandbox (no bubblewrap here), which does not hide readable files")
     scores, flagged, _ = hostile_01[name]
     points = _points(M01)
     assert scores["test_mean_kernel"] == 0.0, name
@@ -514,3 +528,13 @@ def test_cnncourse_grade_gives_the_trusted_scores(tmp_path, name):
     total = sum(_points(M01).values())
     assert f"{total - _points(M01)['test_mean_kernel']:g} / {total:g}" in proc.stdout, proc.stdout
     assert "Hint: unnormalized mean kernel" in proc.stdout or "mean_kernel() failed" in proc.stdout
+
+
+@pytest.mark.slow
+def test_feedback_shows_the_fault_and_the_hint(hostile_course, hostile_01):
+    nbgrader(["generate_feedback", M01, "--student", "crash-os-exit", "--force"], cwd=hostile_course)
+    nbgrader(["generate_feedback", M01, "--student", "rebind-check", "--force"], cwd=hostile_course)
+    crash = (hostile_course / "feedback" / "crash-os-exit" / M01 / f"{M01}.html").read_text(encoding="utf-8")
+    assert "flagged for your instructor: test test_mean_kernel: the notebook" in crash and "process died" in crash
+    wrong = (hostile_course / "feedback" / "rebind-check" / M01 / f"{M01}.html").read_text(encoding="utf-8")
+    assert "Hint: unnormalized mean kernel" in wrong

@@ -187,8 +187,7 @@ class Worker:
             empty = scratch / "empty"
             empty.write_bytes(b"")
             env = sandbox.worker_env(pathlib.Path("/tmp/cnncourse-student"), "/tmp/home", "/tmp", self.limits)
-            cmd = sandbox.bwrap_command(self.workdir, self.student_pkg, empty, self.course,
-                                        [sys.executable, *argv_tail])
+            cmd = sandbox.bwrap_command(self.workdir, self.student_pkg, empty, [sys.executable, *argv_tail])
             cwd, as_nobody = str(scratch), False
         else:
             home, tmp = scratch / "home", scratch / "tmp"

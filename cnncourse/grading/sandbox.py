@@ -3,21 +3,24 @@
 Two modes, chosen by ``CNNCOURSE_SANDBOX`` (``auto``, the default, ``bwrap`` or ``fallback``):
 
 ``bwrap``
-    bubblewrap (Debian ``bubblewrap``): a read-only view of the machine; private ``/tmp``,
-    ``HOME`` and working folder; no network and new PID/IPC/UTS namespaces; an unprivileged
-    user in a user namespace with every capability dropped.  The course folder, the real
-    ``cnncourse`` package, the user's home and data cache are hidden; Fashion-MNIST's test
-    labels read as empty files.  The worker imports a *student copy* of the package
+    bubblewrap (Debian ``bubblewrap``): only the system folders and Python's own, read-only
+    (:data:`SYSTEM_DIRS`); private ``/tmp``, ``HOME`` and working folder; no network and new
+    PID/IPC/UTS namespaces; an unprivileged user in a user namespace with every capability
+    dropped.  So the course folder (solutions, gradebook), the real ``cnncourse`` package and
+    every home folder and data cache are simply not there; Debian's Fashion-MNIST test labels
+    read as empty files.  The worker imports a *student copy* of the package
     (:func:`build_student_package`): the reference solutions' bodies are removed and the
     checks and the grader are left out, so the process cannot import them.
 ``fallback``
     where bubblewrap is missing or does not run: the worker runs as ``nobody`` when the
-    grader is root (files it does not own stay read-only to it), in a fresh folder with a
-    private ``HOME`` and ``TMPDIR``, no proxy settings, and the same student copy first on
-    ``sys.path``.  Weaker: the real package stays readable by path, and the network is not
-    cut.  What a submission could change for the next one (the course folder, the package,
-    IPython and Jupyter settings, the data cache) is snapshotted first and compared after
-    the run (:class:`Snapshot`); a change is restored and flagged.
+    grader is root and ``nobody`` can run this Python (files it does not own stay read-only
+    to it), in a fresh folder with a private ``HOME`` and ``TMPDIR``, no proxy settings, and
+    the same student copy first on ``sys.path``.  Much weaker: whatever the grading user can
+    read stays readable by path (the real package, the instructor's ``solutions/``), and the
+    network is not cut.  Use it for self-study, not to grade a class.  What a submission
+    could change for the next one (the course folder, the package, IPython and Jupyter
+    settings, the data cache) is snapshotted first and compared after the run
+    (:class:`Snapshot`); a change is restored and flagged.
 
 Both apply the same limits (:class:`Limits`): memory (resident size, polled by the grader,
 plus an address-space ceiling), CPU seconds, file size and printed output.
@@ -36,6 +39,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent  # the real cnncourse package
 #: Parts of the package the student's process must not have (trusted side only).
@@ -146,8 +150,10 @@ def bwrap_works() -> bool:
     if exe is None:
         return False
     try:
-        proc = subprocess.run([exe, *_bwrap_isolation(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                               "--", sys.executable, "-c", "pass"], capture_output=True, timeout=60)
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = bwrap_command(pathlib.Path(tmp), pathlib.Path(tmp), pathlib.Path(os.devnull),
+                                [sys.executable, "-c", "pass"])
+            proc = subprocess.run(cmd, capture_output=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return proc.returncode == 0
@@ -200,44 +206,46 @@ def worker_env(student_pkg: pathlib.Path, home: str, tmp: str, limits: Limits) -
     return env
 
 
-def _hidden_dirs(course: pathlib.Path | None) -> list[pathlib.Path]:
-    from .. import data
-
-    dirs = [PACKAGE, pathlib.Path.home(), data.data_dir()]
-    if course is not None:
-        dirs.append(course)
-    return [d.resolve() for d in dirs if d.exists()]
+#: System folders the worker sees, read-only (``--ro-bind-try``: missing ones are skipped).  Nothing
+#: else of the machine is there: not the course folder, not any home folder, not the data cache.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys")
 
 
-def _needed_dirs() -> list[pathlib.Path]:
-    """Folders the worker's Python needs even when they sit inside a hidden one (e.g. a venv in the course)."""
+def _python_dirs() -> list[pathlib.Path]:
+    """Folders the worker's Python needs: the venv, the base installation, site-packages."""
     import sysconfig
 
-    paths = {sys.prefix, sys.base_prefix, *sysconfig.get_paths().values(), os.path.dirname(sys.executable)}
-    return sorted({pathlib.Path(p).resolve() for p in paths if p and os.path.exists(p)})
+    paths = {sys.prefix, sys.base_prefix, *sysconfig.get_paths().values(), os.path.dirname(sys.executable),
+             os.path.dirname(os.path.realpath(sys.executable))}
+    found = sorted({pathlib.Path(p).resolve() for p in paths if p and os.path.exists(p)})
+    return [p for p in found if not any(q != p and q in p.parents for q in found)]  # outermost only
 
 
 def _hidden_files() -> list[pathlib.Path]:
+    """Test-label files inside the folders the worker sees (e.g. Debian's Fashion-MNIST under /usr)."""
     from .. import data
 
     found = []
-    for folder in (data.DEBIAN_FASHION_MNIST, data.data_dir()):
-        if folder.is_dir():
-            for pattern in HIDDEN_FILE_PATTERNS:
-                found.extend(p for p in folder.rglob(pattern) if p.is_file())
+    folder = data.DEBIAN_FASHION_MNIST
+    if folder.is_dir():
+        for pattern in HIDDEN_FILE_PATTERNS:
+            found.extend(p for p in folder.rglob(pattern) if p.is_file())
     return found
 
 
 def bwrap_command(workdir: pathlib.Path, student_pkg: pathlib.Path, empty: pathlib.Path,
-                  course: pathlib.Path | None, worker_argv: list[str]) -> list[str]:
-    """The bubblewrap command line that runs ``worker_argv`` in the sandbox."""
-    cmd = [shutil.which("bwrap") or "bwrap", *_bwrap_isolation(),
-           "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
-    hidden = _hidden_dirs(course)
-    for folder in hidden:
-        cmd += ["--tmpfs", str(folder)]
-    for folder in _needed_dirs():
-        if any(folder == h or h in folder.parents for h in hidden):
+                  worker_argv: list[str]) -> list[str]:
+    """The bubblewrap command line that runs ``worker_argv`` in the sandbox.
+
+    A whitelist: the system folders and Python's own, read-only; a fresh ``/tmp`` holding
+    the student copy of the package (read-only), the working folder (writable) and ``HOME``.
+    """
+    cmd = [shutil.which("bwrap") or "bwrap", *_bwrap_isolation()]
+    for folder in SYSTEM_DIRS:
+        cmd += ["--ro-bind-try", folder, folder]
+    cmd += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
+    for folder in _python_dirs():  # after /tmp's tmpfs: a venv may live in /tmp (a CI clone does)
+        if not any(str(folder) == d or str(folder).startswith(d + "/") for d in SYSTEM_DIRS):
             cmd += ["--ro-bind", str(folder), str(folder)]
     for path in _hidden_files():
         cmd += ["--ro-bind", str(empty), str(path)]
