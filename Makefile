@@ -35,7 +35,7 @@ lab: $(VENV)/.installed
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) $(ROOT_ARG) $(LAB_ARGS) index.ipynb
 
 test: $(VENV)/.installed-test
-	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 # nbgrader runs `alembic` from PATH, hence the venv's bin first.
 release: $(VENV)/.installed

@@ -23,9 +23,6 @@ from nbgrader.api import Gradebook
 
 from conftest import ROOT, nbgrader, nbgrader_meta, read_nb, write_nb
 
-# One xdist worker runs this whole file (make test uses --dist loadgroup), so each autograde runs once.
-pytestmark = pytest.mark.xdist_group("hostile-submissions")
-
 M01 = "01_pixels_and_filters"
 M04 = "04_training_cnns"
 
@@ -245,17 +242,35 @@ HONEST = {  # name -> (replace, setup, duplicate)
 }
 
 
-@pytest.fixture(scope="module")
-def hostile_course(tmp_path_factory):
-    """A course of its own: the one-process autograde of every student must see only these submissions."""
+def _new_course(path):
+    """A course of its own (config + solutions, assignments generated) at ``path``."""
     import shutil
 
-    course = tmp_path_factory.mktemp("hostile-course")
-    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
-    shutil.copytree(ROOT / "solutions", course / "solutions", ignore=shutil.ignore_patterns("__pycache__"))
+    path.mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", path / "nbgrader_config.py")
+    shutil.copytree(ROOT / "solutions", path / "solutions", ignore=shutil.ignore_patterns("__pycache__"))
     for module in (M01, "02_convolution_layers", "03_backprop", M04):
-        nbgrader(["generate_assignment", module, "--force"], cwd=course)
-    return course
+        nbgrader(["generate_assignment", module, "--force"], cwd=path)
+    return path
+
+
+def _once(tmp_path_factory, worker_id, name, build):
+    """``build(course)`` once per test run, even with several xdist workers; return (course, its results).
+
+    The results are stored as JSON next to the course, in the temporary folder the workers
+    share; the others wait on a file lock and read them.
+    """
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    course, done = shared / f"{name}-course", shared / f"{name}.json"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not done.exists():
+            results = build(_new_course(course))
+            done.write_text(json.dumps(results), encoding="utf-8")
+    results = json.loads(done.read_text(encoding="utf-8"))
+    return course, {key: (scores, set(flagged), comments) for key, (scores, flagged, comments) in results.items()}
 
 
 def _scores(course, module, student):
@@ -267,9 +282,7 @@ def _scores(course, module, student):
     return scores, flagged, comments
 
 
-@pytest.fixture(scope="module")
-def hostile_01(hostile_course):
-    course_dir = hostile_course
+def _grade_01(course_dir):
     """Autograde every module-01 attack, fault and honest variant in one nbgrader run."""
     students = {}
     for name, (setup, mean) in ATTACK.items():
@@ -286,7 +299,22 @@ def hostile_01(hostile_course):
         write_nb(course_dir / "submitted" / student / M01 / f"{M01}.ipynb", nb)
     with _env(CNNCOURSE_REQUEST_SECONDS="20", CNNCOURSE_MEMORY_MB="2048"):
         nbgrader(["autograde", M01, "--force"], cwd=course_dir)  # every student in submitted/, one process
-    return {s: _scores(course_dir, M01, s) for s in students}
+    return {s: _jsonable(_scores(course_dir, M01, s)) for s in students}
+
+
+def _jsonable(result):
+    scores, flagged, comments = result
+    return scores, sorted(flagged), comments
+
+
+@pytest.fixture(scope="module")
+def hostile_01_course(tmp_path_factory, worker_id):
+    return _once(tmp_path_factory, worker_id, "hostile-01", _grade_01)
+
+
+@pytest.fixture(scope="module")
+def hostile_01(hostile_01_course):
+    return hostile_01_course[1]
 
 
 class _env:
@@ -402,8 +430,8 @@ def _digest(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["bwrap", "fallback"])
-def test_nothing_an_attacker_writes_reaches_the_next_student(hostile_course, mode, monkeypatch):
-    course_dir = hostile_course
+def test_nothing_an_attacker_writes_reaches_the_next_student(tmp_path, mode, monkeypatch):
+    course_dir = _new_course(tmp_path / "course")
     from cnncourse.grading import sandbox
 
     if mode == "bwrap" and not sandbox.bwrap_works():
@@ -495,20 +523,23 @@ def build_cnn():
 }
 
 
-@pytest.fixture(scope="module")
-def hostile_later(hostile_course):
+def _grade_later(course):
     for (module, student), (replace, setup, _) in LATER.items():
-        write_nb(hostile_course / "submitted" / student / module / f"{module}.ipynb",
-                 submission(module, replace, setup=setup))
+        write_nb(course / "submitted" / student / module / f"{module}.ipynb", submission(module, replace, setup=setup))
     for module in (M02, M03, M04):
-        nbgrader(["autograde", module, "--force"], cwd=hostile_course)  # its LATER students, one process
-    return {key: _scores(hostile_course, *key) for key in LATER}
+        nbgrader(["autograde", module, "--force"], cwd=course)  # its LATER students, one process
+    return {f"{module}/{student}": _jsonable(_scores(course, module, student)) for module, student in LATER}
+
+
+@pytest.fixture(scope="module")
+def hostile_later(tmp_path_factory, worker_id):
+    return _once(tmp_path_factory, worker_id, "hostile-later", _grade_later)[1]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("module, student", sorted(LATER))
 def test_later_modules_give_attacks_nothing_and_honest_variants_everything(hostile_later, module, student):
-    scores, flagged, _ = hostile_later[(module, student)]
+    scores, flagged, _ = hostile_later[f"{module}/{student}"]
     zero = LATER[(module, student)][2]
     assert scores == {test: (0.0 if test in zero else points) for test, points in _points(module).items()}
     assert not flagged
@@ -531,7 +562,8 @@ def test_cnncourse_grade_gives_the_trusted_scores(tmp_path, name):
 
 
 @pytest.mark.slow
-def test_feedback_shows_the_fault_and_the_hint(hostile_course, hostile_01):
+def test_feedback_shows_the_fault_and_the_hint(hostile_01_course):
+    hostile_course = hostile_01_course[0]
     nbgrader(["generate_feedback", M01, "--student", "crash-os-exit", "--force"], cwd=hostile_course)
     nbgrader(["generate_feedback", M01, "--student", "rebind-check", "--force"], cwd=hostile_course)
     crash = (hostile_course / "feedback" / "crash-os-exit" / M01 / f"{M01}.html").read_text(encoding="utf-8")

@@ -79,8 +79,9 @@ class _TestNamespace(dict):
             return worker.function(name)
         if kind == "value":
             return worker.decode(found.get("value"))
-        if kind == "object":
-            return client.RemoteObject(worker, -1)
+        if kind == "object":  # not plain data and not callable: the checks only take functions
+            raise TypeError(f"{name} is a {found.get('type', 'object')} in the notebook; a test cell can only "
+                            "pass the notebook's functions and plain values to the checks")
         raise KeyError(name)
 
 
