@@ -122,13 +122,15 @@ def _read_results(workdir, assignment, name):
         notebook = gb.find_submission_notebook(Path(name).stem, assignment, STUDENT)
         scores = {g.name: (g.score, g.max_score) for g in notebook.grades}
         flagged = {g.name for g in notebook.grades if g.needs_manual_grade}
+        flags = [line for c in notebook.comments for line in (c.auto_comment or "").splitlines()
+                 if line.startswith("cnncourse flag:")]
     for grade_id in order:
         score, max_score = scores.get(grade_id, (0.0, 0.0))
         rows.append({"test": grade_id, "score": float(score or 0.0), "max_score": float(max_score),
                      "message": errors.get(grade_id, ""), "flagged": grade_id in flagged})
     total = sum(r["score"] for r in rows)
     max_total = sum(r["max_score"] for r in rows)
-    return {"rows": rows, "score": total, "max_score": max_total}
+    return {"rows": rows, "score": total, "max_score": max_total, "flags": flags}
 
 
 def _fmt_points(x):
@@ -148,8 +150,11 @@ def format_table(result):
         if not ok and r["message"]:
             lines.extend("      " + line for line in r["message"].splitlines())
     total = f"{_fmt_points(result['score'])} / {_fmt_points(result['max_score'])}"
-    lines += [f"  {'total'.ljust(width)}{total:>9}",
-              "", f"(hidden tests included; graded in {result['seconds']:.1f} s)"]
+    lines += [f"  {'total'.ljust(width)}{total:>9}"]
+    if result.get("flags"):
+        lines += ["", "flagged for the instructor:",
+                  *("  " + flag[len("cnncourse flag:"):].strip() for flag in result["flags"])]
+    lines += ["", f"(hidden tests included; graded in {result['seconds']:.1f} s)"]
     return "\n".join(lines)
 
 

@@ -64,7 +64,7 @@ def submission(module, replace=None, setup="", last="", duplicate=None):
         if nbgrader_meta(cell).get("solution"):
             cell["source"] = replace.get(grade_id, solutions[grade_id])
         cells.append(cell)
-        if grade_id == duplicate:
+        if duplicate is not None and grade_id == duplicate:
             cells.append(copy.deepcopy(cell))
         if i == 1 and setup:
             cells.append(_code_cell(textwrap.dedent(setup)))
@@ -381,7 +381,7 @@ def test_honest_work_gets_full_marks(hostile_01, name):
 def test_a_crashing_student_cell_costs_nothing_and_is_flagged(hostile_01):
     scores, flagged, comments = hostile_01["top-level-crash"]
     assert scores == _points(M01)
-    assert flagged and "the notebook's process died" in comments
+    assert not flagged and "cnncourse flag: cell" in comments and "the notebook's process died" in comments
 
 
 # ------------------------------------------------------------------ persistence: attacker, then honest victim

@@ -10,6 +10,8 @@ unless it has an error output, and the feedback shows the outputs written here.
 Faults are flagged where the instructor looks: the grade gets ``needs_manual_grade`` (the
 formgrader lists it), the function's solution cell gets an automatic comment starting with
 :data:`FLAG_PREFIX` (the feedback shows it), and the test cell's output says what happened.
+A crash in an ordinary cell costs nothing; it is explained in the first solution cell's
+comment.  Files changed by a submission (fallback sandbox) flag its first grade.
 """
 
 from __future__ import annotations
@@ -62,7 +64,10 @@ class RecordFlags(NbGraderPreprocessor):
         with Gradebook(info["db_url"]) as gb:
             texts: dict[str, list[str]] = {}
             for flag in flags:
-                targets = [flag.grade_id] if flag.grade_id in grades else grades[:1]
+                # A fault in a test cell flags that test; tampering flags the submission (its first grade);
+                # a crash in an ordinary cell cost nothing and is only explained in the comment.
+                targets = ([flag.grade_id] if flag.grade_id in grades
+                           else grades[:1] if flag.kind == "tampered" else [])
                 for grade_id in targets:
                     grade = gb.find_grade(grade_id, notebook, assignment, student)
                     grade.needs_manual_grade = True

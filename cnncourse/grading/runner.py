@@ -158,7 +158,9 @@ class NotebookGrader:
 
     def _flag_cell(self, cell, index, fault):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id") if is_test_cell(cell) else None
-        flag = Flag(fault.kind, fault.detail, grade_id, index)
+        first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
+        detail = fault.detail if grade_id else f"{fault.detail} (the cell starting `{first[:60]}`)"
+        flag = Flag(fault.kind, detail, grade_id, index)
         self.flags.append(flag)
         cell.outputs.append(_error("GradingFault", f"flagged for your instructor: {flag.text()}"))
 
