@@ -202,6 +202,14 @@ def doctor():
     ok, text = torchvision_ops_status()
     problems += not ok
     print(f"\ntorchvision operators: {'OK' if ok else 'BROKEN'} — {text}")
+    from .grading import sandbox
+
+    try:
+        mode = sandbox.mode()
+    except (ValueError, RuntimeError) as exc:
+        mode = f"unusable: {exc}"
+    print(f"grading sandbox: {mode}" + (" (weaker; install bubblewrap to grade a class: apt-get install bubblewrap)"
+                                       if mode == "fallback" else ""))
     seed = os.environ.get("CNNCOURSE_GRADING_SEED")
     print(f"grading seed: {seed if seed else 'default'}")
     print("\nall good" if not problems else f"\n{problems} problem(s) found")

@@ -158,20 +158,20 @@ class Worker:
     Parameters
     ----------
     workdir : path
-        The submission's private, writable folder (its notebook's own folder copy).
+        The worker's private, writable working folder (fresh and empty for a submission).
     student_pkg : path
         Output of :func:`sandbox.build_student_package`.
-    course : path, optional
-        The course folder, hidden from the worker.
+    limits : sandbox.Limits, optional
+        Default: :meth:`sandbox.Limits.from_env`.
+    mode : {"bwrap", "fallback"}, optional
+        Default: :func:`sandbox.mode`.
     """
 
-    def __init__(self, workdir, student_pkg, course=None, limits: sandbox.Limits | None = None, mode=None):
+    def __init__(self, workdir, student_pkg, limits: sandbox.Limits | None = None, mode: str | None = None):
         self.limits = limits or sandbox.Limits.from_env()
         self.mode = mode or sandbox.mode()
         self.workdir, self.student_pkg = pathlib.Path(workdir), pathlib.Path(student_pkg)
-        self.course = pathlib.Path(course) if course else None
         self.callbacks: dict[int, Any] = {}
-        self.noise = 0  # characters of output the student's code printed during calls (never graded)
         self.dead: WorkerFault | None = None
         self._start()
 
@@ -362,7 +362,6 @@ class Worker:
 
     def finish_call(self, reply, args=(), kwargs=None):
         """The value of a ``call``/``fixture`` reply; raise what the student's code raised."""
-        self.noise += len(reply.get("stdout", "") or "") + len(reply.get("stderr", "") or "")
         replay_warnings(reply.get("warnings"))
         if "raised" in reply:
             raise rebuild_exception(reply["raised"] if isinstance(reply["raised"], dict) else {})

@@ -41,6 +41,10 @@ class TrustedExecute(NbGraderPreprocessor):
         workdir = pathlib.Path(tempfile.mkdtemp(prefix="cnncourse-work-"))  # the worker sees no submitted files
         try:
             grader = runner.NotebookGrader(workdir, course=course, mode=self.sandbox or None)
+            if grader.mode == "fallback":
+                self.log.warning("cnncourse: grading in the fallback sandbox (bubblewrap is missing or cannot run): "
+                                 "files the grading user can read stay readable to the submission; install "
+                                 "bubblewrap to grade a class (see cnncourse/grading/sandbox.py)")
             flags = grader.grade(nb)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -119,7 +119,7 @@ class NotebookGrader:
 
     def _worker(self):
         if self.worker is None or self.worker.dead is not None:
-            self.worker = client.Worker(self.workdir, self._pkg, self.course, self.limits, self.mode)
+            self.worker = client.Worker(self.workdir, self._pkg, self.limits, self.mode)
             for source in self._replay:  # the state the next cell expects
                 self.worker.run_cell(source)
         return self.worker
