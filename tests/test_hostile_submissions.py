@@ -12,7 +12,6 @@ function and be flagged (``needs_manual_grade`` and an automatic comment).
 import copy
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import textwrap

@@ -432,7 +432,31 @@ def run_check(student, *, reference, cases, mistakes=(), name=None):
 
 # ---------------------------------------------------------------- "no Python loop over output positions"
 
-from ..worker.fixtures import count_student_lines  # noqa: E402 - also runs in the grading worker
+from ..worker import fixtures  # noqa: E402 - helpers that run next to the student's code
+
+
+class FixtureDriver:
+    """Runs :mod:`cnncourse.worker.fixtures` next to the student's code.
+
+    In the notebook the fixtures run here, on the student's objects; in the trusted grader
+    the student's function is a :class:`~cnncourse.grading.client.RemoteFunction` and the
+    fixtures run in its worker, so models, loaders and traced lines stay there and only plain
+    data (shapes, logits, counts) comes back.  The checks are the same code either way.
+
+    >>> FixtureDriver(len)("count_student_lines", len, [1, 2])
+    0
+    """
+
+    def __init__(self, student):
+        self.worker = student.worker if getattr(student, "remote", False) is True else None
+
+    def __call__(self, name, *args, **kwargs):
+        if self.worker is not None:
+            return self.worker.fixture(name, *args, **kwargs)
+        return getattr(fixtures, name)(*args, **kwargs)
+
+
+count_student_lines = fixtures.count_student_lines  # the public name the tests know
 
 
 def require_no_position_loop(student, fname, make_args, sizes=(4, 32)):
@@ -448,10 +472,7 @@ def require_no_position_loop(student, fname, make_args, sizes=(4, 32)):
         args, kwargs = make_args(size)
         try:
             with _guard.student_code():
-                if getattr(student, "remote", False) is True:  # in the grader: count in the student's process
-                    counts.append(int(student.worker.fixture("count_student_lines", student, *args, **kwargs)))
-                else:
-                    counts.append(count_student_lines(student, *args, **kwargs))
+                counts.append(int(FixtureDriver(student)("count_student_lines", student, *args, **kwargs)))
         except Exception as exc:
             case = Case(f"no Python loop over output positions ({size}x{size} output)", args, kwargs)
             raise CheckFailed(_student_error_message(fname, case, exc)) from None

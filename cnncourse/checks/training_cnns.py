@@ -14,14 +14,13 @@ import time
 import numpy as np
 
 from .. import _guard, conv
-from ..worker import fixtures
 from ..conv import _kernel_pair, _pad, _windows
 from .convolution_layers import _rand, conv_layer_cases
-from ._core import (Case, CheckFailed, Mistake, _Mismatch, _student_error_message, grading_seed, hidden_rng,
-                    require_no_position_loop, require_student_function, run_check)
+from ._core import (Case, CheckFailed, FixtureDriver, Mistake, _Mismatch, _student_error_message, grading_seed,
+                    hidden_rng, require_no_position_loop, require_student_function, run_check)
 
 #: The graded training run: course subset, epochs, batch size, learning rate, pass mark, and the
-#: work budget in multiply-adds per image (the course CNN needs about 2.6 M).
+#: work budget in multiply-adds per image (the course CNN needs about 1.9 M).
 TRAINING_RUN = {"epochs": 4, "batch_size": 64, "lr": 3e-3, "threshold": 0.80, "multiply_adds": 25_000_000}
 
 
@@ -144,24 +143,6 @@ def _torch():
     return torch
 
 
-class _Driver:
-    """Runs :mod:`cnncourse.worker.fixtures` next to the student's code.
-
-    In the notebook the fixtures run here, on the student's objects; in the trusted grader
-    the student's function is a :class:`~cnncourse.grading.client.RemoteFunction` and the
-    fixtures run in its worker, so models, loaders and optimizers stay there and only plain
-    data (shapes, logits, numbers) comes back.  The checks are the same code either way.
-    """
-
-    def __init__(self, student):
-        self.worker = student.worker if getattr(student, "remote", False) is True else None
-
-    def __call__(self, name, *args, **kwargs):
-        if self.worker is not None:
-            return self.worker.fixture(name, *args, **kwargs)
-        return getattr(fixtures, name)(*args, **kwargs)
-
-
 def _number_view(what, hint_tensor):
     """Project a returned number to a 0-d float32 array, or explain why it is not one."""
     def view(output):
@@ -182,7 +163,7 @@ def _number_view(what, hint_tensor):
 # ------------------------------------------------------------------ train_one_epoch
 
 def _run_train(train_one_epoch):
-    drive = _Driver(train_one_epoch)
+    drive = FixtureDriver(train_one_epoch)
 
     def run(spec):
         return drive("run_train", train_one_epoch, spec)
@@ -266,10 +247,11 @@ def check_train_one_epoch(train_one_epoch, hidden=False):
     run_check(_run_train(train_one_epoch), reference=_run_train(ref.train_one_epoch), cases=_train_cases(hidden),
               mistakes=TRAIN_MISTAKES, name="train_one_epoch")
 
+
 # ------------------------------------------------------------------ evaluate
 
 def _run_eval(evaluate):
-    drive = _Driver(evaluate)
+    drive = FixtureDriver(evaluate)
 
     def run(spec):
         return drive("run_eval", evaluate, spec)
@@ -341,9 +323,11 @@ def check_evaluate(evaluate, hidden=False):
     run_check(_run_eval(evaluate), reference=_run_eval(ref.evaluate), cases=cases, mistakes=EVAL_MISTAKES,
               name="evaluate")
 
+
+# ------------------------------------------------------------------ build_cnn
+
 def _fail(fname, case, message, hint):
     raise CheckFailed(f"{fname}() failed on case '{case}': {message}\n  Hint: {hint}")
-
 
 
 def _forward(drive, model, x, fname, case):
@@ -461,7 +445,7 @@ def check_build_cnn(build_cnn, hidden=False):
 
     fname = "build_cnn"
     require_student_function(build_cnn, fname)
-    _, facts, n_params = _model_rules(_Driver(build_cnn), build_cnn, hidden)
+    _, facts, n_params = _model_rules(FixtureDriver(build_cnn), build_cnn, hidden)
     n_convs = len(facts["conv_in_channels"])
     print(f"{fname}: all checks passed ({n_params:,} parameters, budget {PARAM_BUDGET:,}; "
           f"{n_convs} convolution layer{'s' if n_convs > 1 else ''}).")
@@ -523,7 +507,7 @@ def check_training_run(build_cnn, train_one_epoch, evaluate, hidden=False, progr
 
     for func, fname in ((build_cnn, "build_cnn"), (train_one_epoch, "train_one_epoch"), (evaluate, "evaluate")):
         require_student_function(func, fname)
-    drive = _Driver(build_cnn)
+    drive = FixtureDriver(build_cnn)
     recipe = TRAINING_RUN
     seed = grading_seed() if hidden else 0
     case = f"training run ({'hidden, ' if hidden else ''}seed {seed})"

@@ -65,14 +65,14 @@ def _error(ename, evalue, lines=None):
 class _TestNamespace(dict):
     """Locals of a test cell: names the cell did not bind are looked up in the student's notebook."""
 
-    def __init__(self, worker_ref, preset):
+    def __init__(self, get_worker, preset):
         super().__init__(preset)
-        self._worker_ref = worker_ref
+        self._get_worker = get_worker  # the live worker (restarted after a fault)
 
     def __missing__(self, name):
         if hasattr(builtins, name):
             raise KeyError(name)
-        worker = self._worker_ref()
+        worker = self._get_worker()
         found = worker.lookup(name)
         kind = found.get("kind")
         if kind == "callable":

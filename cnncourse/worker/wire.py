@@ -31,6 +31,7 @@ import base64
 import json
 import os
 import struct
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -102,9 +103,7 @@ def encode(value: Any, *, ref: Callable[[Any], dict] | None = None, callback: Ca
 
 
 def _loaded_torch():
-    import sys
-
-    return sys.modules.get("torch")
+    return sys.modules.get("torch")  # never imported here: a tensor can only exist where torch is loaded
 
 
 # ------------------------------------------------------------------ decode
