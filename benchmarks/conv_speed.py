@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cnncourse import backprop, conv
+from cnncourse.ref import conv
 
 SHAPES = [  # N, C, H (= W), F, K, padding
     (8, 3, 32, 16, 3, 1),
@@ -77,7 +77,7 @@ def main():
             ("forward", "im2col in blocks"): lambda: conv.conv2d_forward_fast(x, w, b, padding=p),
             ("forward", "torch"): lambda: F.conv2d(xt, wt, bt, padding=p),
             ("backward", "im2col + GEMM"): lambda: conv.conv2d_backward_im2col(dout, x, w, padding=p),
-            ("backward", "einsum (module 03)"): lambda: backprop.conv2d_backward(dout, x, w, padding=p),
+            ("backward", "einsum (module 03)"): lambda: conv.conv2d_backward(dout, x, w, padding=p),
             ("backward", "torch"): torch_backward,  # includes the forward pass autograd needs
         })
         naive = best_times({

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cnncourse import filters
+from cnncourse.ref import filters
 
 
 def best_of(fn, repeat=5):

@@ -35,6 +35,26 @@ def require_number(name, value, *, fix=""):
     return float(value)
 
 
+def require_shape(name, value, *, ndim=None, shape_text="(a tuple of sizes)", fix=""):
+    """Return ``value`` as a tuple of ints >= 0 (a shape), of length ``ndim`` if given.
+
+    >>> require_shape("x_shape", [2, 1, 4, 4], ndim=4)
+    (2, 1, 4, 4)
+    >>> require_shape("x_shape", 7)
+    Traceback (most recent call last):
+    ...
+    TypeError: `x_shape` must be a shape (a tuple of sizes); got int 7. Pass x.shape.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = value.tolist()
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(message(name, f"be a shape {shape_text}", f"{type(value).__name__} {value!r}",
+                                fix or "Pass x.shape."))
+    if ndim is not None and len(value) != ndim:
+        raise ValueError(message(name, f"have {ndim} sizes {shape_text}", repr(tuple(value)), fix or "Pass x.shape."))
+    return tuple(require_int(f"{name}[{i}]", s, minimum=0) for i, s in enumerate(value))
+
+
 def require_choice(name, value, choices):
     """Raise ValueError unless ``value`` is one of ``choices`` (listed in the message)."""
     if value not in choices:

@@ -226,7 +226,7 @@ def main(argv=None):
     p_grade.add_argument("--course", help="course folder (default: found above the notebook or the current folder)")
     p_grade.add_argument("--keep", action="store_true", help="keep the temporary course directory for inspection")
     sub.add_parser("doctor", help="report versions, offline data sources and whether torchvision's operators load")
-    from . import autograde  # imports this module: not at the top
+    from .grading import autograde  # imports this module: not at the top
     autograde.add_arguments(sub.add_parser("autograde", help="grade every submission of an assignment with "
                                            "nbgrader, N students at a time, into one gradebook"))
     args = parser.parse_args(argv)

@@ -19,7 +19,6 @@ from matplotlib.colors import Normalize
 from matplotlib.patches import Rectangle
 
 from . import _validate as v
-from . import filters
 
 #: Above this many rows or columns, number grids skip the per-cell numbers.
 MAX_ANNOTATED = 30
@@ -272,6 +271,7 @@ def show_kernel(kernel, ax=None, title=None, annotate=True, fmt=None, fontsize=N
 
     Examples
     --------
+    >>> from cnncourse.ref import filters
     >>> ax = show_kernel(filters.sobel_kernels()[0])
     >>> ax.images[0].get_clim()
     (-2.0, 2.0)
@@ -491,7 +491,7 @@ def conv_step(image, kernel, i, j, stride=1, padding=0, mode="zeros", value=None
     padding : int, default 0
         Pixels added on each side.
     mode : {"zeros", "constant", "reflect", "replicate"}, default "zeros"
-        How to pad (see :func:`cnncourse.filters.pad2d`).
+        How to pad (see :func:`cnncourse.ref.filters.pad2d`).
     value : float, optional
         Fill value for ``mode="constant"`` (default 1.0 there, so it differs from zeros).
     progressive : bool, default True
@@ -524,6 +524,7 @@ def conv_step(image, kernel, i, j, stride=1, padding=0, mode="zeros", value=None
     ((-0.5, 0.5), 3, 3)
     >>> plt.close(fig)
     """
+    from .ref import filters, layer_specs
     image = v.as_float(v.require_array("image", image, ndim=2, shape_text="(H, W)",
                                        fix="For an RGB image, pass one channel: image[..., c]."))
     kernel = v.as_float(v.require_array("kernel", kernel, ndim=2, shape_text="(KH, KW)"))
@@ -534,8 +535,8 @@ def conv_step(image, kernel, i, j, stride=1, padding=0, mode="zeros", value=None
         value = 1.0 if mode == "constant" else 0.0
     h, w = image.shape
     kh, kw = kernel.shape
-    oh = filters.conv_output_size(h, kh, stride, padding)
-    ow = filters.conv_output_size(w, kw, stride, padding)
+    oh = layer_specs.conv_output_size(h, kh, stride, padding)
+    ow = layer_specs.conv_output_size(w, kw, stride, padding)
     i = _check_index("i", i, oh, "row")
     j = _check_index("j", j, ow, "column")
 
@@ -624,6 +625,7 @@ def padding_modes(image, padding, value=1.0):
     ['zeros', 'constant', 'reflect', 'replicate']
     >>> plt.close(fig)
     """
+    from .ref import filters
     image = v.as_float(v.require_array("image", image, ndim=2, shape_text="(H, W)"))
     padding = v.require_int("padding", padding, minimum=0)
     h, w = image.shape
@@ -685,11 +687,13 @@ def filter_photo(image, kernel, stride=1, padding=None, mode="zeros", value=None
 
     Examples
     --------
+    >>> from cnncourse.ref import filters
     >>> fig = filter_photo(np.random.default_rng(0).random((32, 32)), filters.mean_kernel(3))
     >>> fig.axes[2].images[0].get_array().shape
     (32, 32)
     >>> plt.close(fig)
     """
+    from .ref import filters
     image = v.as_float(v.require_array("image", image, ndim=2, shape_text="(H, W)",
                                        fix="Load it with gray=True or pass one channel: image[..., c]."))
     kernel = v.as_float(v.require_array("kernel", kernel, ndim=2, shape_text="(KH, KW)"))
@@ -748,12 +752,12 @@ def layer_table(layers, input_shape):
     """A text table of a layer stack: output shape, weights, biases and parameters per layer.
 
     Introduced in notebooks/02_convolution_layers.ipynb.  Print it; the numbers come from
-    :func:`cnncourse.architecture.count_params`.
+    :func:`cnncourse.ref.layer_specs.count_params`.
 
     Parameters
     ----------
     layers : list of dict
-        Layer specs (see :mod:`cnncourse.architecture`).
+        Layer specs (see :mod:`cnncourse.ref.layer_specs`).
     input_shape : tuple of int, (C, H, W)
 
     Returns
@@ -765,7 +769,7 @@ def layer_table(layers, input_shape):
     Raises
     ------
     ValueError
-        Whatever :func:`~cnncourse.architecture.count_params` rejects.
+        Whatever :func:`~cnncourse.ref.layer_specs.count_params` rejects.
 
     Examples
     --------
@@ -776,9 +780,9 @@ def layer_table(layers, input_shape):
     1  dense, 10 units  10              7,840      10       7,850
        total                            7,840      10       7,850
     """
-    from . import architecture
+    from .ref import layer_specs
 
-    rows = architecture.count_params(layers, input_shape)
+    rows = layer_specs.count_params(layers, input_shape)
     table = [("#", "layer", "output shape", "weights", "biases", "parameters"),
              ("-", "input", _shape_text(input_shape), "0", "0", "0")]
     for k, (layer, (shape, weights, biases)) in enumerate(zip(layers, rows)):
@@ -833,7 +837,7 @@ def params_vs_image_side(dense_hidden=20, conv_layers=None, sides=range(8, 257, 
     fig : matplotlib Figure
         One axes (log y) with three lines (gid "curve") labelled ``"dense: side² → {classes}"``,
         ``"dense: side² → {dense_hidden} → {classes}"`` and ``"conv stack"``; each line's data is
-        (side, weights) with weights counted by :func:`cnncourse.architecture.count_params`
+        (side, weights) with weights counted by :func:`cnncourse.ref.layer_specs.count_params`
         (biases excluded).  Sides 28 and 256 carry markers and their numbers.
 
     Examples
@@ -844,7 +848,7 @@ def params_vs_image_side(dense_hidden=20, conv_layers=None, sides=range(8, 257, 
     {'dense: side² → 10': 7840, 'dense: side² → 20 → 10': 15880, 'conv stack': 810}
     >>> plt.close(fig)
     """
-    from . import architecture
+    from .ref import layer_specs
 
     dense_hidden = v.require_int("dense_hidden", dense_hidden, minimum=0,
                                  fix="Use 0 for no hidden layer.")
@@ -853,7 +857,7 @@ def params_vs_image_side(dense_hidden=20, conv_layers=None, sides=range(8, 257, 
     sides = sorted({v.require_int("sides", s, minimum=1) for s in sides} | {28, 256})
 
     def weights(stack, side):
-        return sum(w for _, w, _ in architecture.count_params(stack, (1, side, side)))
+        return sum(w for _, w, _ in layer_specs.count_params(stack, (1, side, side)))
 
     curves = [(f"dense: side\u00b2 \u2192 {classes}", _dense_stack(0, classes), "tab:orange", "--"),
               (f"dense: side\u00b2 \u2192 {dense_hidden} \u2192 {classes}", _dense_stack(dense_hidden, classes),
@@ -902,7 +906,7 @@ def activation_curves(x=None, alpha=0.1):
     -------
     fig : matplotlib Figure
         Five axes labelled "relu", "leaky_relu", "elu", "sigmoid", "tanh"; each holds the
-        curve (first line) computed by :mod:`cnncourse.activations`.
+        curve (first line) computed by :mod:`cnncourse.ref.activations`.
 
     Examples
     --------
@@ -911,15 +915,15 @@ def activation_curves(x=None, alpha=0.1):
     array([0., 0., 2.])
     >>> plt.close(fig)
     """
-    from . import activations as act
+    from .ref import activations
 
     x = np.linspace(-5, 5, 401) if x is None else v.as_float(v.require_array("x", x, ndim=1, shape_text="(M,)"))
     alpha = v.require_number("alpha", alpha)
-    curves = [("relu", act.relu(x), "max(x, 0)"),
-              ("leaky_relu", act.leaky_relu(x, alpha), f"x if x > 0 else {format_number(alpha)}x"),
-              ("elu", act.elu(x), "x if x > 0 else exp(x) \u2212 1"),
-              ("sigmoid", act.sigmoid(x), "1 / (1 + exp(\u2212x))"),
-              ("tanh", act.tanh(x), "2\u00b7sigmoid(2x) \u2212 1")]
+    curves = [("relu", activations.relu(x), "max(x, 0)"),
+              ("leaky_relu", activations.leaky_relu(x, alpha), f"x if x > 0 else {format_number(alpha)}x"),
+              ("elu", activations.elu(x), "x if x > 0 else exp(x) \u2212 1"),
+              ("sigmoid", activations.sigmoid(x), "1 / (1 + exp(\u2212x))"),
+              ("tanh", activations.tanh(x), "2\u00b7sigmoid(2x) \u2212 1")]
     fig, axes = plt.subplots(1, 5, figsize=(16, 3.4), sharex=True)
     for ax, (name, y, formula) in zip(axes, curves):
         ax.set_label(name)
@@ -962,14 +966,14 @@ def activation_maps(fmap, alpha=0.1, title=None):
     [[0.0, 2.0]]
     >>> plt.close(fig)
     """
-    from . import activations as act
+    from .ref import activations
 
     fmap = v.as_float(_matrix("fmap", fmap))
     m = _symmetric_limit(fmap)
-    panels = [("input", fmap, m, "feature map"), ("relu", act.relu(fmap), m, "ReLU"),
-              ("leaky_relu", act.leaky_relu(fmap, alpha), m, f"leaky ReLU ({format_number(alpha)})"),
-              ("elu", act.elu(fmap), m, "ELU"), ("sigmoid", act.sigmoid(fmap), 1.0, "sigmoid"),
-              ("tanh", act.tanh(fmap), 1.0, "tanh")]
+    panels = [("input", fmap, m, "feature map"), ("relu", activations.relu(fmap), m, "ReLU"),
+              ("leaky_relu", activations.leaky_relu(fmap, alpha), m, f"leaky ReLU ({format_number(alpha)})"),
+              ("elu", activations.elu(fmap), m, "ELU"), ("sigmoid", activations.sigmoid(fmap), 1.0, "sigmoid"),
+              ("tanh", activations.tanh(fmap), 1.0, "tanh")]
     fig, axes = plt.subplots(1, 6, figsize=(17, 3.6))
     for ax, (label, values, vmax, name) in zip(axes, panels):
         ax.set_label(label)
@@ -1015,7 +1019,7 @@ def filter_bank(image, w, b=None, names=None, padding=None):
     ['gray: 8×8']
     >>> plt.close(fig)
     """
-    from . import conv
+    from .ref import conv
 
     image = _image_array("image", image)
     if image.ndim != 3:
@@ -1081,7 +1085,7 @@ def pool_step(values, i=0, j=0, kernel_size=2, stride=None):
     [(-0.5, 1.5)]
     >>> plt.close(fig)
     """
-    from . import pool
+    from .ref import pool
 
     values = v.as_float(_matrix("values", values))
     kernel_size = v.require_int("kernel_size", kernel_size, minimum=1)
@@ -1118,10 +1122,10 @@ def pool_step(values, i=0, j=0, kernel_size=2, stride=None):
 
 def _rf_geometry(layers, input_side):
     """Panels (layer index, spec, side, kernel, stride, padding) for the input and each conv/pool layer."""
-    from . import architecture
+    from .ref import layer_specs
 
-    shapes = architecture.count_params(layers, (1, input_side, input_side))
-    architecture.receptive_field(layers)  # rejects flatten/dense with its own message
+    shapes = layer_specs.count_params(layers, (1, input_side, input_side))
+    layer_specs.receptive_field(layers)  # rejects flatten/dense with its own message
     panels = [(None, None, input_side, 1, 1, 0)]
     for k, (layer, (shape, _, _)) in enumerate(zip(layers, shapes)):
         if layer["type"] in _SPATIAL:
@@ -1142,7 +1146,7 @@ def receptive_field_region(layers, input_side, i, j, layer_index=-1):
     Parameters
     ----------
     layers : list of dict
-        conv, maxpool, avgpool and relu specs (see :mod:`cnncourse.architecture`).
+        conv, maxpool, avgpool and relu specs (see :mod:`cnncourse.ref.layer_specs`).
     input_side : int
         Side of the square input image.
     i, j : int
@@ -1156,7 +1160,7 @@ def receptive_field_region(layers, input_side, i, j, layer_index=-1):
     list of tuple (layer index or None, side, (r0, r1), (c0, c1))
         Inclusive row and column ranges, from the input (``None``) to the chosen layer, whose
         range is ``(i, i), (j, j)``.  The input's range has length ``R``, the receptive field
-        of :func:`cnncourse.architecture.receptive_field`, and starts at ``i*jump - offset``.
+        of :func:`cnncourse.ref.layer_specs.receptive_field`, and starts at ``i*jump - offset``.
 
     Raises
     ------
@@ -1218,10 +1222,10 @@ def receptive_field_map(layers, input_side, i, j, layer_index=-1):
     Parameters
     ----------
     layers : list of dict
-        conv, maxpool, avgpool and relu specs (see :mod:`cnncourse.architecture`).
+        conv, maxpool, avgpool and relu specs (see :mod:`cnncourse.ref.layer_specs`).
     input_side : int
         Side of the square, single-channel input (output sides come from
-        :func:`cnncourse.architecture.count_params` with input shape ``(1, side, side)``).
+        :func:`cnncourse.ref.layer_specs.count_params` with input shape ``(1, side, side)``).
     i, j : int
         Row and column of the highlighted unit in the output of ``layers[layer_index]``.
     layer_index : int, default -1
@@ -1254,13 +1258,13 @@ def receptive_field_map(layers, input_side, i, j, layer_index=-1):
     ((-0.5, 0.5), 5, 5)
     >>> plt.close(fig)
     """
-    from . import architecture
+    from .ref import layer_specs
 
     panels, index = _rf_checked(layers, input_side, i, j, layer_index)
     layers = list(layers)
     regions = {p[0]: (rows, cols) for p, (_, _, rows, cols) in
                zip(panels, receptive_field_region(layers, input_side, i, j, index))}
-    size, jump = architecture.receptive_field(layers[:index + 1])[-1]
+    size, jump = layer_specs.receptive_field(layers[:index + 1])[-1]
     chosen = [p for p in panels if p[0] is None or p[0] <= index][-1][0]
 
     def margin(k, side):  # padding cells to show around a map: how far the region runs outside
@@ -1428,7 +1432,7 @@ def toy_network_pass(params, image, label=None):
     ----------
     params : dict
         ``{"w": (3, 3), "b": scalar, "v": (4,), "c": scalar}`` (see
-        :func:`cnncourse.backprop.init_toy_params`).
+        :func:`cnncourse.helpers.toy_net.init_toy_params`).
     image : ndarray, shape (6, 6)
     label : {0, 1}, optional
         When given, a second row shows the backward pass: dL/dz, dL/dh, dL/d(pooled),
@@ -1449,14 +1453,14 @@ def toy_network_pass(params, image, label=None):
     ['image', 'w', 'z1', 'a1', 'pooled', 'h']
     >>> plt.close(fig)
     """
-    from . import backprop
+    from .ref import _common, activations, pool, toy_net
 
-    p, image = backprop._toy_params(params), backprop._toy_image(image)
+    p, image = toy_net._toy_params(params), toy_net._toy_image(image)
     if label is not None and (isinstance(label, (bool, np.bool_)) or label not in (0, 1)):
         raise ValueError(v.message("label", "be 0, 1 or None", repr(label),
                                    "1 = vertical edge, 0 = horizontal edge; None draws the forward pass only."))
-    z1, a1, pooled, h, z = backprop._toy_layers(p, image)  # (1,1,4,4) (1,1,4,4) (1,1,2,2) (1,4) (1,)
-    y_hat = float(backprop._stable_sigmoid(z)[0])
+    z1, a1, pooled, h, z = toy_net._toy_layers(p, image)  # (1,1,4,4) (1,1,4,4) (1,1,2,2) (1,4) (1,)
+    y_hat = float(_common._stable_sigmoid(z)[0])
     fwd = [("image", image, "image x (6\u00d76)", "gray"), ("w", p["w"], f"w, b = {format_number(p['b'])}", "kernel"),
            ("z1", z1[0, 0], "z1 = x \u22c6 w + b (4\u00d74)", "signed"),
            ("a1", a1[0, 0], "a1 = relu(z1)", "signed"), ("pooled", pooled[0, 0], "max-pool 2\u00d72", "signed"),
@@ -1477,12 +1481,12 @@ def toy_network_pass(params, image, label=None):
     text = (f"forward: z = h \u00b7 v + c = {format_number(z[0], 3)},   "
             f"\u0177 = sigmoid(z) = {y_hat:.4g}")
     if label is not None:
-        loss, grads = backprop.toy_gradients(p, image, int(label))
+        loss, grads = toy_net.toy_gradients(p, image, int(label))
         dz = y_hat - label
         dh = dz * p["v"][None]  # (1, 4)
         dpooled = dh.reshape(1, 1, 2, 2)
-        da1 = backprop.max_pool2d_backward(dpooled, a1, 2)
-        dz1 = backprop.relu_backward(da1, z1)
+        da1 = pool.max_pool2d_backward(dpooled, a1, 2)
+        dz1 = activations.relu_backward(da1, z1)
         bwd = [("dw", grads["w"], f"dL/dw = x \u22c6 dL/dz1\ndL/db = {float(grads['b']):.3g}".replace("-", _MINUS)),
                ("dz1", dz1[0, 0], "dL/dz1 = dL/da1 \u00b7 [z1 > 0]"), ("da1", da1[0, 0], "dL/da1: to the argmax"),
                ("dpooled", dpooled[0, 0], "dL/dpooled = reshape"), ("dh", dh, "dL/dh = (\u0177 \u2212 y) v")]
@@ -1539,7 +1543,7 @@ def maxpool_routing(x, dout, kernel_size=2, stride=None):
         (gid "window") and the cell that receives the gradient has a thick red box (gid
         "argmax"); other cells that tie for the maximum get a dashed box (gid "tie") and no
         gradient.  In "dout" each cell is outlined in its window's colour (gid "out_cell"); in
-        "dx" (= :func:`cnncourse.backprop.max_pool2d_backward`) the routed cells are boxed
+        "dx" (= :func:`cnncourse.ref.pool.max_pool2d_backward`) the routed cells are boxed
         (gid "routed").  Overlapping windows that share an argmax add up.
 
     Notes
@@ -1556,7 +1560,7 @@ def maxpool_routing(x, dout, kernel_size=2, stride=None):
     [(-0.5, 0.5)]
     >>> plt.close(fig)
     """
-    from . import backprop
+    from .ref import pool
 
     x = v.as_float(v.require_array("x", x, ndim=2, shape_text="(H, W)",
                                    fix="Pass one channel of the pooling input, e.g. x[0, 0]."))
@@ -1572,7 +1576,7 @@ def maxpool_routing(x, dout, kernel_size=2, stride=None):
         raise ValueError(v.message("dout", f"have the pooled shape {(oh, ow)} (kernel {kernel_size}, stride {stride})",
                                    f"shape {dout.shape}", "dout is the gradient of the pooling output: one "
                                    "number per window."))
-    dx = backprop.max_pool2d_backward(dout[None, None], x[None, None], kernel_size, stride)[0, 0]
+    dx = pool.max_pool2d_backward(dout[None, None], x[None, None], kernel_size, stride)[0, 0]
     chosen, ties = _pool_argmax(x, kernel_size, stride)
     h, w = x.shape
     widths = [w, max(ow, 2), w]
@@ -1642,7 +1646,7 @@ def conv_backward_window(x, w, dout, i, j):
         Two rows.  Top: "x" (the window of out[i, j], gid "window"), "w", "dout" (cell (i, j),
         gid "current").  Bottom: "dw part" = dout[i, j]·window, "dw" = the full dL/dW, "dx part"
         = dout[i, j]·w placed in the window (gid "window"), "dx" = the full dL/dX (from
-        :func:`cnncourse.backprop.conv2d_backward`).
+        :func:`cnncourse.ref.conv.conv2d_backward`).
 
     Examples
     --------
@@ -1651,7 +1655,7 @@ def conv_backward_window(x, w, dout, i, j):
     [(-0.5, 0.5)]
     >>> plt.close(fig)
     """
-    from . import backprop
+    from .ref import conv
 
     x, w = _conv_single("x", x, w)
     dout = v.as_float(v.require_array("dout", dout, ndim=2, shape_text="(OH, OW)",
@@ -1665,7 +1669,7 @@ def conv_backward_window(x, w, dout, i, j):
                                    f"shape {dout.shape}", "dout is the gradient of x \u22c6 w, one number per output."))
     i = _check_index("i", i, oh, "row")
     j = _check_index("j", j, ow, "column")
-    dx, dw, db = backprop.conv2d_backward(dout[None, None], x[None, None], w[None, None])
+    dx, dw, db = conv.conv2d_backward(dout[None, None], x[None, None], w[None, None])
     dx, dw = dx[0, 0], dw[0, 0]
     g = dout[i, j]
     dw_part = g * x[i:i + kh, j:j + kw]
@@ -1730,7 +1734,7 @@ def conv_backward_dx_step(dout, w, r, c):
     1.0
     >>> plt.close(fig)
     """
-    from . import backprop
+    from .ref import conv
 
     dout, w = _conv_single("dout", dout, w)
     (oh, ow), (kh, kw) = dout.shape, w.shape
@@ -1741,7 +1745,7 @@ def conv_backward_dx_step(dout, w, r, c):
             raise ValueError(v.message(name, f"be a dx {axis} index in 0..{size - 1} (dx has the input's size, "
                                        f"{h}\u00d7{wd} = dout {oh}\u00d7{ow} + kernel \u2212 1)", value,
                                        f"Pick {name} <= {size - 1}."))
-    dx = backprop.conv2d_backward(dout[None, None], np.zeros((1, 1, h, wd)), w[None, None])[0][0, 0]
+    dx = conv.conv2d_backward(dout[None, None], np.zeros((1, 1, h, wd)), w[None, None])[0][0, 0]
     padded = np.pad(dout, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
     rot = w[::-1, ::-1]
     window = padded[r:r + kh, c:c + kw]
@@ -1776,19 +1780,11 @@ def conv_backward_dx_step(dout, w, r, c):
     return fig
 
 
-def _relative_error(a, b):
-    """Largest entry-wise |a - b| / max(|a|, |b|), with 0/0 counted as 0."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    scale = np.maximum(np.abs(a), np.abs(b))
-    err = np.divide(np.abs(a - b), scale, out=np.zeros_like(scale), where=scale > 0)
-    return float(err.max()) if err.size else 0.0
-
-
 def gradient_check_vs_h(f, x, grad, hs=None, ax=None):
     """Plot the relative error of centred differences against the step h (log-log).
 
     Introduced in notebooks/03_backprop.ipynb.  For each h, the numerical gradient
-    ``(f(x + h e_i) − f(x − h e_i)) / 2h`` (:func:`cnncourse.backprop.numerical_gradient`) is
+    ``(f(x + h e_i) − f(x − h e_i)) / 2h`` (:func:`cnncourse.ref.gradcheck.numerical_gradient`) is
     compared with ``grad`` by the relative error ``max_i |a_i − b_i| / max(|a_i|, |b_i|)``.
     Large h: truncation error, ∝ h² (slope 2).  Small h: round-off, ∝ ε/h (slope −1), with
     ε ≈ 2.2e-16 the float64 spacing near 1.
@@ -1817,10 +1813,10 @@ def gradient_check_vs_h(f, x, grad, hs=None, ax=None):
     >>> fig = gradient_check_vs_h(lambda x: float(np.sum(x ** 3)), np.array([1.0, 2.0]),
     ...                           np.array([3.0, 12.0]), hs=[1e-2, 1e-4])
     >>> [round(float(e), 6) for e in fig.axes[0].get_lines()[0].get_ydata()]
-    [3.3e-05, 0.0]
+    [1.7e-05, 0.0]
     >>> plt.close(fig)
     """
-    from . import backprop
+    from .ref import gradcheck
 
     if not callable(f):
         raise TypeError(v.message("f", "be a function f(x) -> float", type(f).__name__,
@@ -1838,7 +1834,7 @@ def gradient_check_vs_h(f, x, grad, hs=None, ax=None):
         raise ValueError(v.message("hs", "be a non-empty sequence of positive steps", repr(hs.tolist()),
                                    "For example np.logspace(-12, 0, 25)."))
     point = x.copy()
-    errors = np.array([_relative_error(backprop.numerical_gradient(f, point, h), grad) for h in hs])
+    errors = np.array([gradcheck.relative_error(gradcheck.numerical_gradient(f, point, h), grad) for h in hs])
     ax = _new_ax(ax, figsize=(7.5, 5))
     shown = np.maximum(errors, 1e-17)  # log scale: an exact match is drawn at the bottom
     ax.loglog(hs, shown, "o-", color="tab:blue", label="relative error", gid="error")
@@ -2499,7 +2495,7 @@ def im2col_picture(x, kernel_size, stride=1, padding=0, n_windows=3):
     -------
     fig : matplotlib Figure
         Panels labelled "x[0, c]" (the zero-padded channel c, padding tinted; window k
-        outlined with gid "window k") and "cols" (``cnncourse.conv.im2col(x, ...)``, rows
+        outlined with gid "window k") and "cols" (``cnncourse.ref.conv.im2col(x, ...)``, rows
         labelled (c, kh, kw), columns (i, j); column k outlined in the same colour with gid
         "column k").  The suptitle gives the shapes and the memory factor ``cols.size / x.size``.
 
@@ -2510,7 +2506,7 @@ def im2col_picture(x, kernel_size, stride=1, padding=0, n_windows=3):
     (9, 4)
     >>> plt.close(fig)
     """
-    from . import conv
+    from .ref import conv
 
     x = _to_numpy(x)
     x = v.require_array("x", x, ndim=4, shape_text="(1, C, H, W)",

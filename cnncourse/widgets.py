@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from . import _validate as v
-from . import data, filters, plot
+from . import data, plot
 
 #: Small input with a dark-to-bright vertical edge and a horizontal edge (values 0-9).
 DEFAULT_IMAGE = np.array([
@@ -46,6 +46,7 @@ def kernel_presets():
            [-1.,  5., -1.],
            [ 0., -1.,  0.]])
     """
+    from .ref import filters
     kx, ky = filters.sobel_kernels()
     identity = np.zeros((3, 3))
     identity[1, 1] = 1.0
@@ -223,10 +224,11 @@ class ConvExplorer:
 
     def _sync_index_sliders(self):
         """Set the row/col slider ranges to the output size; False if the size is invalid."""
+        from .ref import layer_specs
         h, w = self.image.shape
         try:
-            oh = filters.conv_output_size(h, 3, self.stride.value, self.padding.value)
-            ow = filters.conv_output_size(w, 3, self.stride.value, self.padding.value)
+            oh = layer_specs.conv_output_size(h, 3, self.stride.value, self.padding.value)
+            ow = layer_specs.conv_output_size(w, 3, self.stride.value, self.padding.value)
         except ValueError as err:
             self.error = str(err)
             return False
@@ -321,14 +323,14 @@ def receptive_field_presets():
     Returns
     -------
     dict of str to list of dict
-        Layer specs (see :mod:`cnncourse.architecture`): one 3×3 conv; two 3×3 convs (= 5×5);
+        Layer specs (see :mod:`cnncourse.ref.layer_specs`): one 3×3 conv; two 3×3 convs (= 5×5);
         three 3×3 convs (= 7×7); 3×3 conv + 2×2 max-pool + 3×3 conv (the jump doubles);
         one 5×5 conv.
 
     Examples
     --------
-    >>> from cnncourse import architecture
-    >>> {name: architecture.receptive_field(layers)[-1] for name, layers in receptive_field_presets().items()}
+    >>> from cnncourse.ref import layer_specs
+    >>> {name: layer_specs.receptive_field(layers)[-1] for name, layers in receptive_field_presets().items()}
     ... # doctest: +NORMALIZE_WHITESPACE
     {'one 3×3 conv': (3, 1), 'two 3×3 convs (= 5×5)': (5, 1), 'three 3×3 convs (= 7×7)': (7, 1),
      '3×3 conv + 2×2 max-pool + 3×3 conv': (8, 2), 'one 5×5 conv': (5, 1)}
@@ -433,9 +435,9 @@ class ReceptiveFieldExplorer:
 
     def _side(self):
         """Output side of the selected layer."""
-        from . import architecture
+        from .ref import layer_specs
 
-        rows = architecture.count_params(self.layers(), (1, self.input_side, self.input_side))
+        rows = layer_specs.count_params(self.layers(), (1, self.input_side, self.input_side))
         return rows[self.layer.value][0][1]
 
     def _sync_sliders(self, new_stack=False):

@@ -11,9 +11,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import unguarded
 
 from cnncourse.checks import CheckFailed
-from conftest import unguarded
 
 _WORKERS = {}
 

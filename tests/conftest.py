@@ -69,7 +69,7 @@ def close_figures():
 
 def unguarded(reference):
     """A reference's own code, callable during a check, as if a student had written it."""
-    from cnncourse import _guard
+    from cnncourse.ref import _guard
 
     inner = next(cell.cell_contents for cell in reference.__closure__ if callable(cell.cell_contents))
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from cnncourse.backprop import init_toy_params
+from cnncourse.helpers.toy_net import init_toy_params
 
 # ----------------------------------------------------------------- relu_backward
 

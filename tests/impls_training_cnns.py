@@ -6,7 +6,6 @@ import numpy as np
 import torch
 from torch import nn
 
-
 # ------------------------------------------------------------------ im2col
 
 def _pad(x, p):

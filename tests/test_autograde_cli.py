@@ -18,11 +18,12 @@ import time
 from pathlib import Path
 
 import pytest
-from nbgrader.api import Gradebook
-
-from cnncourse import autograde, cli
 from conftest import ROOT, nbgrader
+from nbgrader.api import Gradebook
 from submissions import submission, write_submission
+
+from cnncourse import cli
+from cnncourse.grading import autograde
 
 MODULE = "01_pixels_and_filters"
 FULL = ("conv_output_size", "pad2d", "correlate2d", "mean_kernel", "sobel_kernels")

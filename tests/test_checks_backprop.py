@@ -1,12 +1,12 @@
 """The module-03 checks accept correct student code and reject known-wrong code with the right hint."""
 
-import pytest
-
 import check_suite
 import impls_backprop as impl
-from cnncourse import backprop
+import pytest
+
 from cnncourse.checks import CheckFailed
 from cnncourse.checks import backprop as cb
+from cnncourse.ref import activations, conv, gradcheck, layers, pool, toy_net
 
 CORRECT = [
     (cb.check_relu_backward, impl.relu_bw_ok), (cb.check_relu_backward, impl.relu_bw_where),
@@ -76,9 +76,10 @@ BUGGY = [
     (cb.check_train_toy, impl.train_loss_after, "Hint: losses recorded after the update"),
 ]
 
-REFERENCES = [(getattr(cb, f"check_{name}"), getattr(backprop, name)) for name in (
-    "relu_backward", "flatten_backward", "max_pool2d_backward", "conv2d_backward", "dense_backward",
-    "sigmoid_bce_backward", "numerical_gradient", "toy_forward", "toy_gradients", "train_toy")]
+REFERENCES = [(getattr(cb, f"check_{func.__name__}"), func) for func in (
+    activations.relu_backward, layers.flatten_backward, pool.max_pool2d_backward, conv.conv2d_backward,
+    layers.dense_backward, layers.sigmoid_bce_backward, gradcheck.numerical_gradient, toy_net.toy_forward,
+    toy_net.toy_gradients, toy_net.train_toy)]
 
 MISTAKE_TABLES = [
     (cb.check_relu_backward, cb.RELU_MISTAKES), (cb.check_flatten_backward, cb.FLATTEN_MISTAKES),

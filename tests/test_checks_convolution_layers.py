@@ -1,13 +1,12 @@
 """The module-02 checks accept correct student code and reject known-wrong code with the right hint."""
 
+import check_suite
+import impls_convolution_layers as impl
 import numpy as np
 import pytest
 
-import check_suite
-import impls_convolution_layers as impl
-from cnncourse import activations, architecture, conv, pool
-from cnncourse.checks import CheckFailed
 from cnncourse.checks import convolution_layers as cl
+from cnncourse.ref import activations, conv, layer_specs, layers, pool
 
 CORRECT = [
     (cl.check_conv2d_forward_naive, impl.conv_loop), (cl.check_conv2d_forward_naive, impl.conv_taps),
@@ -19,7 +18,7 @@ CORRECT = [
     (cl.check_max_pool2d_forward, impl.max_ok), (cl.check_max_pool2d_forward, impl.max_windows),
     (cl.check_avg_pool2d_forward, impl.avg_ok), (cl.check_avg_pool2d_forward, impl.avg_reshape),
     (cl.check_avg_pool_as_conv, impl.as_conv_ok), (cl.check_avg_pool_as_conv, impl.as_conv_eye),
-    (cl.check_flatten, impl.flatten_ok), (cl.check_flatten, impl.flatten_loop),
+    (cl.check_flatten_forward, impl.flatten_ok), (cl.check_flatten_forward, impl.flatten_loop),
     (cl.check_count_params, impl.count_ok), (cl.check_count_params, impl.count_lists),
     (cl.check_receptive_field, impl.rf_ok), (cl.check_receptive_field, impl.rf_backward),
 ]
@@ -73,11 +72,11 @@ BUGGY = [
     (cl.check_avg_pool_as_conv, impl.as_conv_unnormalized, "Hint: kernel not normalized"),
     (cl.check_avg_pool_as_conv, impl.as_conv_stride_one, "Hint: stride not set"),
     (cl.check_avg_pool_as_conv, impl.as_conv_over_k, "Hint: divided by K instead of K²"),
-    (cl.check_flatten, impl.flatten_all, "Hint: batch flattened too"),
-    (cl.check_flatten, impl.flatten_channels_last, "Hint: channels-last order"),
-    (cl.check_flatten, impl.flatten_hw, "Hint: H/W swapped"),
-    (cl.check_flatten, impl.flatten_transposed, "Hint: transposed result"),
-    (cl.check_flatten, impl.flatten_wrong_reshape, "expected shape (2, 60), got (60, 2)"),
+    (cl.check_flatten_forward, impl.flatten_all, "Hint: batch flattened too"),
+    (cl.check_flatten_forward, impl.flatten_channels_last, "Hint: channels-last order"),
+    (cl.check_flatten_forward, impl.flatten_hw, "Hint: H/W swapped"),
+    (cl.check_flatten_forward, impl.flatten_transposed, "Hint: transposed result"),
+    (cl.check_flatten_forward, impl.flatten_wrong_reshape, "expected shape (2, 60), got (60, 2)"),
     (cl.check_count_params, impl.count_no_bias, "layer 1 (dense) biases: expected 10, got 0.\n  Hint: bias forgotten in counts"),
     (cl.check_count_params, impl.count_per_position, "Hint: conv params counted per position"),
     (cl.check_count_params, impl.count_no_channels, "Hint: input channels ignored"),
@@ -96,8 +95,8 @@ REFERENCES = [
     (cl.check_relu, activations.relu), (cl.check_leaky_relu, activations.leaky_relu), (cl.check_elu, activations.elu),
     (cl.check_sigmoid, activations.sigmoid), (cl.check_tanh, activations.tanh),
     (cl.check_max_pool2d_forward, pool.max_pool2d_forward), (cl.check_avg_pool2d_forward, pool.avg_pool2d_forward),
-    (cl.check_avg_pool_as_conv, pool.avg_pool_as_conv), (cl.check_flatten, conv.flatten),
-    (cl.check_count_params, architecture.count_params), (cl.check_receptive_field, architecture.receptive_field),
+    (cl.check_avg_pool_as_conv, pool.avg_pool_as_conv), (cl.check_flatten_forward, layers.flatten_forward),
+    (cl.check_count_params, layer_specs.count_params), (cl.check_receptive_field, layer_specs.receptive_field),
 ]
 
 MISTAKE_TABLES = [
@@ -105,7 +104,7 @@ MISTAKE_TABLES = [
     (cl.check_leaky_relu, cl.LEAKY_MISTAKES), (cl.check_elu, cl.ELU_MISTAKES), (cl.check_sigmoid, cl.SIGMOID_MISTAKES),
     (cl.check_tanh, cl.TANH_MISTAKES), (cl.check_max_pool2d_forward, cl.MAX_POOL_MISTAKES),
     (cl.check_avg_pool2d_forward, cl.AVG_POOL_MISTAKES), (cl.check_avg_pool_as_conv, cl.AVG_AS_CONV_MISTAKES),
-    (cl.check_flatten, cl.FLATTEN_MISTAKES), (cl.check_count_params, cl.COUNT_MISTAKES),
+    (cl.check_flatten_forward, cl.FLATTEN_MISTAKES), (cl.check_count_params, cl.COUNT_MISTAKES),
     (cl.check_receptive_field, cl.RF_MISTAKES),
 ]
 

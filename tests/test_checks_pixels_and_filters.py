@@ -2,14 +2,14 @@
 
 import importlib
 
+import check_suite
+import impls_pixels_and_filters as impl
 import numpy as np
 import pytest
 
-import check_suite
-import impls_pixels_and_filters as impl
-from cnncourse import filters
 from cnncourse.checks import CheckFailed
 from cnncourse.checks import pixels_and_filters as pf
+from cnncourse.ref import filters, layer_specs
 
 CORRECT = [
     (pf.check_conv_output_size, impl.size_ok),
@@ -61,7 +61,7 @@ BUGGY = [
 
 
 REFERENCES = [
-    (pf.check_conv_output_size, filters.conv_output_size),
+    (pf.check_conv_output_size, layer_specs.conv_output_size),
     (pf.check_pad2d, filters.pad2d),
     (pf.check_correlate2d, filters.correlate2d),
     (pf.check_correlate2d, filters.correlate2d_naive),

@@ -1,13 +1,13 @@
 """The module-04 checks accept correct student code and reject known-wrong code with the right hint."""
 
-import pytest
-
 import check_suite
 import impls_training_cnns as impl
-from cnncourse import conv
+import pytest
+
 from cnncourse.checks import CheckFailed
 from cnncourse.checks import training_cnns as cb
 from cnncourse.checks._core import Mistake, count_student_lines
+from cnncourse.ref import conv
 from cnncourse.torch_ref import training as ref
 
 CORRECT = [

@@ -5,10 +5,9 @@ import shutil
 import subprocess
 import sys
 
-import pytest
+from conftest import ROOT, read_nb, write_nb
 
 from cnncourse import cli
-from conftest import ROOT, read_nb, write_nb
 
 MODULE = "01_pixels_and_filters"
 

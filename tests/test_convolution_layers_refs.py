@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnncourse import activations, architecture, conv, pool
+from cnncourse.ref import activations, conv, layer_specs, layers, pool
 
 
 def _t(a):
@@ -71,7 +71,7 @@ def test_avg_pool_as_conv_equals_avg_pool():
 
 def test_flatten_matches_torch_flatten():
     x = np.random.default_rng(4).normal(size=(3, 2, 4, 5))
-    np.testing.assert_array_equal(conv.flatten(x), torch.flatten(_t(x), 1).numpy())
+    np.testing.assert_array_equal(layers.flatten_forward(x), torch.flatten(_t(x), 1).numpy())
 
 
 def _torch_stack(layers, input_shape):
@@ -111,7 +111,7 @@ def test_count_params_matches_torch_modules(layers, input_shape):
     torch.manual_seed(0)
     model = _torch_stack(layers, input_shape)
     x = torch.zeros(1, *input_shape)
-    rows = architecture.count_params(layers, input_shape)
+    rows = layer_specs.count_params(layers, input_shape)
     for module, (shape, weights, biases) in zip(model, rows):
         x = module(x)
         assert tuple(x.shape[1:]) == shape
@@ -123,12 +123,12 @@ def test_count_params_matches_torch_modules(layers, input_shape):
 def test_course_figures():
     dense = [{"type": "flatten"}, {"type": "dense", "units": 20}, {"type": "relu"}, {"type": "dense", "units": 10}]
     total = lambda rows: sum(w for _, w, _ in rows)  # noqa: E731
-    assert architecture.count_params(dense[:1] + [{"type": "dense", "units": 10}], (1, 28, 28))[1][1] == 7_840
-    assert total(architecture.count_params(dense, (1, 28, 28))) == 15_880
-    assert total(architecture.count_params(dense, (1, 256, 256))) == 1_310_920
-    assert total(architecture.count_params(STACKS[1][0], (1, 28, 28))) == 810
-    assert total(architecture.count_params(STACKS[1][0], (1, 256, 256))) == 810
-    assert architecture.count_params(STACKS[2][0], (1, 28, 28))[-1][1] == 1_470
+    assert layer_specs.count_params(dense[:1] + [{"type": "dense", "units": 10}], (1, 28, 28))[1][1] == 7_840
+    assert total(layer_specs.count_params(dense, (1, 28, 28))) == 15_880
+    assert total(layer_specs.count_params(dense, (1, 256, 256))) == 1_310_920
+    assert total(layer_specs.count_params(STACKS[1][0], (1, 28, 28))) == 810
+    assert total(layer_specs.count_params(STACKS[1][0], (1, 256, 256))) == 810
+    assert layer_specs.count_params(STACKS[2][0], (1, 28, 28))[-1][1] == 1_470
 
 
 def _empirical_receptive_field(layers, side=40):
@@ -159,7 +159,7 @@ def _empirical_receptive_field(layers, side=40):
      {"type": "maxpool", "kernel_size": 3, "stride": 2}, {"type": "conv", "filters": 1, "kernel_size": 3}],
 ])
 def test_receptive_field_matches_autograd(layers):
-    assert architecture.receptive_field(layers)[-1][0] == _empirical_receptive_field(layers)
+    assert layer_specs.receptive_field(layers)[-1][0] == _empirical_receptive_field(layers)
 
 
 @pytest.mark.parametrize("call, exc, pattern", [
@@ -171,25 +171,25 @@ def test_receptive_field_matches_autograd(layers):
      r"`b` must have one bias per filter, shape \(2,\); got shape \(3,\)\."),
     (lambda: conv.conv2d_forward(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3)), np.zeros(1)), ValueError,
      r"`w` must fit inside the padded input \(2 x 2\); got kernel 3 x 3\."),
-    (lambda: conv.flatten([1, 2]), TypeError, r"`x` must be a numpy array of shape \(N, \.\.\.\); got list\."),
-    (lambda: conv.flatten(np.array(1.0)), ValueError, r"`x` must be an array with a batch axis first"),
-    (lambda: architecture.count_params([{"type": "maxpool", "kernel_size": 2, "padding": 1}], (1, 4, 4)), ValueError,
+    (lambda: layers.flatten_forward([1, 2]), TypeError, r"`x` must be a numpy array of shape \(N, \.\.\.\); got list\."),
+    (lambda: layers.flatten_forward(np.array(1.0)), ValueError, r"`x` must be an array with a batch axis first"),
+    (lambda: layer_specs.count_params([{"type": "maxpool", "kernel_size": 2, "padding": 1}], (1, 4, 4)), ValueError,
      r"`layers\[0\]\['padding'\]` must be 0 for a pooling layer in this course; got 1\."),
     (lambda: activations.relu("x"), TypeError, r"`x` must be a numpy array; got str\."),
     (lambda: activations.leaky_relu(np.zeros(2), alpha="a"), TypeError, r"`alpha` must be a real number"),
     (lambda: pool.max_pool2d_forward(np.zeros((1, 1, 2, 2)), kernel_size=3), ValueError,
      r"`kernel_size` must be at most the input's height and width \(2, 2\); got 3\."),
     (lambda: pool.avg_pool2d_forward(np.zeros((1, 1, 4, 4)), stride=0), ValueError, r"`stride` must be an integer >= 1"),
-    (lambda: architecture.count_params([{"type": "dense", "units": 3}], (1, 4, 4)), ValueError,
+    (lambda: layer_specs.count_params([{"type": "dense", "units": 3}], (1, 4, 4)), ValueError,
      r"`layers\[0\]` must follow a flatten layer .* Insert \{\"type\": \"flatten\"\} before it\."),
-    (lambda: architecture.count_params([{"type": "convolution"}], (1, 4, 4)), ValueError,
+    (lambda: layer_specs.count_params([{"type": "convolution"}], (1, 4, 4)), ValueError,
      r"`layers\[0\]` must be a dict with 'type' one of 'conv', 'maxpool'"),
-    (lambda: architecture.count_params([], (1, 28)), ValueError, r"`input_shape` must be a tuple \(C, H, W\)"),
-    (lambda: architecture.count_params([{"type": "conv", "filters": 2, "kernel_size": 9}], (1, 4, 4)), ValueError,
+    (lambda: layer_specs.count_params([], (1, 28)), ValueError, r"`input_shape` must be a tuple \(C, H, W\)"),
+    (lambda: layer_specs.count_params([{"type": "conv", "filters": 2, "kernel_size": 9}], (1, 4, 4)), ValueError,
      r"`layers\[0\]\['kernel_size'\]` must fit the input of side 4"),
-    (lambda: architecture.receptive_field([{"type": "flatten"}]), ValueError,
+    (lambda: layer_specs.receptive_field([{"type": "flatten"}]), ValueError,
      r"`layers\[0\]` must be a conv, pooling or activation layer; got 'flatten'\."),
-    (lambda: architecture.receptive_field([{"type": "conv", "filters": 2}]), TypeError,
+    (lambda: layer_specs.receptive_field([{"type": "conv", "filters": 2}]), TypeError,
      r"`layers\[0\]\['kernel_size'\]` must be an integer >= 1; got NoneType None\."),
 ])
 def test_bad_inputs_raise_fix_it_errors(call, exc, pattern):

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from scipy import ndimage
 
-from cnncourse import filters
+from cnncourse.ref import filters, layer_specs
 
 TORCH_MODE = {"zeros": "constant", "constant": "constant", "reflect": "reflect", "replicate": "replicate"}
 
@@ -69,10 +69,10 @@ def test_conv_output_size_matches_torch_output_shape():
         s, p = int(rng.integers(1, 5)), int(rng.integers(0, 4))
         if k > n + 2 * p:
             with pytest.raises(ValueError, match="kernel_size"):
-                filters.conv_output_size(n, k, s, p)
+                layer_specs.conv_output_size(n, k, s, p)
             continue
         shape = F.conv2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), stride=s, padding=p).shape
-        assert filters.conv_output_size(n, k, s, p) == shape[-1]
+        assert layer_specs.conv_output_size(n, k, s, p) == shape[-1]
 
 
 def test_correlate2d_keeps_float32_and_promotes_mixed():
@@ -116,12 +116,12 @@ def test_pad2d_reflect_is_not_symmetric():
 # ------------------------------------------------------------------ errors
 
 @pytest.mark.parametrize("call, exc, pattern", [
-    (lambda: filters.conv_output_size(6, 3, stride=0), ValueError, r"`stride` must be an integer >= 1; got 0\."),
-    (lambda: filters.conv_output_size(6, 3, padding=-1), ValueError, r"`padding` must be an integer >= 0; got -1\."),
-    (lambda: filters.conv_output_size(6.0, 3), TypeError, r"`n` must be an integer >= 1; got float 6\.0\. Pass"),
-    (lambda: filters.conv_output_size(3, 5), ValueError,
+    (lambda: layer_specs.conv_output_size(6, 3, stride=0), ValueError, r"`stride` must be an integer >= 1; got 0\."),
+    (lambda: layer_specs.conv_output_size(6, 3, padding=-1), ValueError, r"`padding` must be an integer >= 0; got -1\."),
+    (lambda: layer_specs.conv_output_size(6.0, 3), TypeError, r"`n` must be an integer >= 1; got float 6\.0\. Pass"),
+    (lambda: layer_specs.conv_output_size(3, 5), ValueError,
      r"`kernel_size` must be at most n \+ 2\*padding = 3; got 5\. Use a smaller kernel or more padding\."),
-    (lambda: filters.conv_output_size(True, 1), TypeError, r"`n` must be an integer"),
+    (lambda: layer_specs.conv_output_size(True, 1), TypeError, r"`n` must be an integer"),
     (lambda: filters.pad2d(np.zeros((4, 4, 3)), 1), ValueError,
      r"`image` must be a 2-D array of shape \(H, W\); got shape \(4, 4, 3\)\. For an RGB image"),
     (lambda: filters.pad2d(np.zeros((4, 4)), 1, mode="mirror"), ValueError,

@@ -9,7 +9,6 @@ import pytest
 from cnncourse.grading import client, sandbox
 from cnncourse.worker import wire
 
-
 # ------------------------------------------------------------------ wire
 
 @pytest.mark.parametrize("value", [
@@ -57,12 +56,14 @@ def test_unencodable_values_need_a_ref_function():
 
 def test_student_package_has_no_references_checks_or_test_labels(tmp_path):
     pkg = sandbox.build_student_package(tmp_path) / "cnncourse"
-    assert not (pkg / "grading").exists()
+    for part in ("ref", "torch_ref", "grading"):  # left out by package: a stub that says why
+        assert sorted(p.name for p in (pkg / part).iterdir()) == ["__init__.py"]
+        assert "raise ImportError" in (pkg / part / "__init__.py").read_text()
     assert "run_check" not in (pkg / "checks" / "__init__.py").read_text()
     assert sorted(p.name for p in (pkg / "checks").iterdir()) == ["__init__.py"]
     assert not list(pkg.rglob("*t10k-labels*"))
-    filters = (pkg / "filters.py").read_text()
-    assert "def correlate2d" in filters and "is a reference solution of the course" in filters
+    assert not list(pkg.rglob("filters.py")) and not (pkg / "ref" / "toy_net.py").exists()
+    assert (pkg / "helpers" / "toy_net.py").is_file() and (pkg / "helpers" / "training.py").is_file()
     assert (pkg / "worker" / "wire.py").is_file() and (pkg / "worker" / "fixtures.py").is_file()
 
 
@@ -100,13 +101,19 @@ def test_student_exceptions_keep_their_builtin_class_and_line(worker):
 
 
 def test_references_and_checks_are_not_importable_in_the_worker(worker):
-    reply = worker.run_cell("import cnncourse.filters as F\nF.correlate2d(np.ones((3, 3)), np.ones((2, 2)))")
-    assert "is a reference solution of the course" in reply["error"]["message"]
+    reply = worker.run_cell("import cnncourse.ref.filters as F\nF.correlate2d(np.ones((3, 3)), np.ones((2, 2)))")
+    assert reply["error"]["type"] == "ImportError"
+    assert "holds the course's reference solutions; it is not available while your notebook is graded" \
+        in reply["error"]["message"]
+    reply = worker.run_cell("from cnncourse.torch_ref import training")
+    assert "not available while your notebook is graded" in reply["error"]["message"]
     reply = worker.run_cell("from cnncourse import checks\nchecks.pixels_and_filters")
     assert "not available while your notebook is graded" in reply["error"]["message"]
     reply = worker.run_cell("import cnncourse.grading")
-    if worker.mode == "bwrap":
-        assert reply["error"]["type"] == "ModuleNotFoundError"
+    assert reply["error"]["type"] == "ImportError" and "not available" in reply["error"]["message"]
+    if worker.mode == "bwrap":  # and the real package is not there to be found by path
+        reply = worker.run_cell(f"import os\nos.listdir({str(sandbox.PACKAGE)!r})")
+        assert reply["error"]["type"] == "FileNotFoundError"
     # else: the documented weakness of the fallback: the real package stays importable by path
 
 

@@ -18,9 +18,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from nbgrader.api import Gradebook
-
 from conftest import ROOT, nbgrader, nbgrader_meta, read_nb, write_nb
+from nbgrader.api import Gradebook
 
 M01 = "01_pixels_and_filters"
 M04 = "04_training_cnns"
@@ -102,30 +101,30 @@ ATTACK = {  # name -> (setup cell, mean_kernel source); mean_kernel is wrong in 
         sys.meta_path.insert(0, Finder())
         """, WRONG_MEAN),
     "guard-reload": ("""
-        import importlib, cnncourse._guard as G, cnncourse.filters as F
+        import importlib, cnncourse.ref._guard as G, cnncourse.ref.filters as F
         G.reference = lambda f: f
         importlib.reload(F)
         """, "def mean_kernel(size):\n    return F.mean_kernel(size)\n"),
     "exec-reference-source": ("", """
-import inspect, cnncourse.filters as F
+import inspect, cnncourse.ref.filters as F
 _ns = {"np": np, "v": __import__("cnncourse._validate", fromlist=["x"])}
 exec(inspect.getsource(F.mean_kernel).split("\\n", 1)[1], _ns)   # without the decorator
 mean_kernel = _ns["mean_kernel"]
 """),
     "reference-code-object": ("", """
-import cnncourse.filters as F
+import cnncourse.ref.filters as F
 _inner = next(c.cell_contents for c in F.mean_kernel.__closure__ if callable(c.cell_contents))
 def mean_kernel(size):
     return _inner(size)
 """),
     "guard-escape-hatch": ("", """
-import cnncourse._guard as G, cnncourse.filters as F
+import cnncourse.ref._guard as G, cnncourse.ref.filters as F
 def mean_kernel(size):
     with G.trusted_code():
         return F.mean_kernel(size)
 """),
     "reference-from-deeper-frame": ("", """
-import threading, cnncourse.filters as F
+import threading, cnncourse.ref.filters as F
 def mean_kernel(size):
     box = []
     t = threading.Thread(target=lambda: box.append(F.mean_kernel(size)))

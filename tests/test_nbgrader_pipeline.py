@@ -8,9 +8,8 @@ import copy
 import re
 
 import pytest
-from nbgrader.api import Gradebook
-
 from conftest import MODULES, ROOT, nbgrader, nbgrader_meta, read_nb, write_nb
+from nbgrader.api import Gradebook
 
 
 def _solution_source(cell):

@@ -57,7 +57,7 @@ def test_required_runtime_dependencies_are_declared():
 
 
 def test_importing_cnncourse_does_not_import_torch_or_ipywidgets():
-    code = ("import sys, cnncourse, cnncourse.checks, cnncourse.filters; "
+    code = ("import sys, cnncourse, cnncourse.checks, cnncourse.ref.filters; "
             "cnncourse.checks.pixels_and_filters; cnncourse.checks.training_cnns; cnncourse.checks.fresh(); "
             "print(sorted(m for m in ('torch', 'ipywidgets', 'torchvision') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

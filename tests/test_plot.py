@@ -4,7 +4,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from cnncourse import filters, plot
+from cnncourse import plot
+from cnncourse.ref import filters, layer_specs
 
 
 def _patch(ax, gid):
@@ -136,7 +137,7 @@ def test_conv_step_outlines_the_right_window(i, j, stride, padding):
     # the input panel shows the padded image; the output panel the output's shape
     n = 6 + 2 * padding
     assert axes["input"].images[0].get_array().shape == (n, n)
-    oh = filters.conv_output_size(6, 3, stride, padding)
+    oh = layer_specs.conv_output_size(6, 3, stride, padding)
     assert axes["output"].images[0].get_array().shape == (oh, oh)
 
     # the product panel holds window * kernel; the suptitle writes the dot product out

@@ -4,7 +4,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from cnncourse import activations, architecture, conv, filters, plot, pool
+from cnncourse import plot
+from cnncourse.ref import activations, conv, filters, layer_specs, pool
 
 
 def _patches(ax, gid):
@@ -82,7 +83,7 @@ def test_receptive_field_map_highlights_the_right_input_region(layers, side, i, 
     axes = _axes_by_label(fig)
     assert _box(_patch(axes["input"], "region")) == region
     assert region == _brute_force_region(layers, side, i, j, index % len(layers))
-    assert region[1] - region[0] + 1 == size == architecture.receptive_field(layers[:index % len(layers) + 1])[-1][0]
+    assert region[1] - region[0] + 1 == size == layer_specs.receptive_field(layers[:index % len(layers) + 1])[-1][0]
     title = fig._suptitle.get_text()
     assert f"receptive field {size}\u00d7{size}, jump {jump}" in title
     assert "padding" not in title
@@ -137,7 +138,7 @@ def test_region_past_the_bottom_right_edge():
 
 def test_receptive_field_region_matches_the_formula():
     layers = [cv(3, padding=1), MAXPOOL, cv(3, padding=1), MAXPOOL, cv(3, padding=1)]
-    sizes = architecture.receptive_field(layers)
+    sizes = layer_specs.receptive_field(layers)
     offset = 1 + 1 * 2 + 1 * 4  # padding of each conv times the jump before it
     for i, j in [(0, 0), (1, 3), (3, 2)]:
         region = plot.receptive_field_region(layers, 16, i, j)
@@ -202,7 +203,7 @@ def test_params_vs_image_side_data_points_equal_count_params():
     assert xs == sorted(set(range(8, 257, 8)) | {28})
     for side in (8, 100 // 8 * 8, 200):
         stack = [{"type": "flatten"}, {"type": "dense", "units": 20}, {"type": "dense", "units": 10}]
-        expected = sum(w for _, w, _ in architecture.count_params(stack, (1, side, side)))
+        expected = sum(w for _, w, _ in layer_specs.count_params(stack, (1, side, side)))
         assert at("dense: side\u00b2 \u2192 20 \u2192 10", side) == expected
     assert fig.axes[0].get_yscale() == "log"
     texts = [t.get_text() for t in fig.axes[0].texts]

@@ -7,7 +7,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnncourse import backprop, conv, plot
+from cnncourse import plot
+from cnncourse.helpers import toy_net as toy_helpers
+from cnncourse.ref import conv, gradcheck, toy_net
 
 
 def _patches(ax, gid):
@@ -57,8 +59,8 @@ def test_toy_network_diagram_has_every_layer_and_15_parameters():
 
 
 def test_toy_network_pass_forward_panels_hold_the_intermediate_arrays():
-    images, _ = backprop.make_edges(2, seed=0)
-    params = backprop.init_toy_params(1)
+    images, _ = toy_helpers.make_edges(2, seed=0)
+    params = toy_helpers.init_toy_params(1)
     params["v"] = np.array([0.5, -1.0, 2.0, 0.1])
     x = images[0]
     fig = plot.toy_network_pass(params, x)
@@ -71,13 +73,13 @@ def test_toy_network_pass_forward_panels_hold_the_intermediate_arrays():
     pooled = _data(axes["pooled"])
     np.testing.assert_allclose(pooled, np.maximum(z1, 0).reshape(2, 2, 2, 2).max(axis=(1, 3)))
     np.testing.assert_allclose(_data(axes["h"]), pooled.reshape(1, 4))
-    y_hat = backprop.toy_forward(params, x)
+    y_hat = toy_net.toy_forward(params, x)
     assert f"{y_hat:.4g}" in fig._suptitle.get_text()
 
 
 def test_toy_network_pass_backward_panels_match_torch():
-    images, labels = backprop.make_edges(2, seed=3)
-    params = backprop.init_toy_params(2)
+    images, labels = toy_helpers.make_edges(2, seed=3)
+    params = toy_helpers.init_toy_params(2)
     params["v"] = np.array([0.5, -1.0, 2.0, 0.1])
     x, y = images[3], int(labels[3])
     fig = plot.toy_network_pass(params, x, label=y)
@@ -100,7 +102,7 @@ def test_toy_network_pass_backward_panels_match_torch():
 @pytest.mark.parametrize("label", [2, -1, True, "1"])
 def test_toy_network_pass_rejects_bad_labels(label):
     with pytest.raises(ValueError, match=r"`label` must be 0, 1 or None; got .*1 = vertical edge"):
-        plot.toy_network_pass(backprop.init_toy_params(0), np.zeros((6, 6)), label=label)
+        plot.toy_network_pass(toy_helpers.init_toy_params(0), np.zeros((6, 6)), label=label)
     assert plt.get_fignums() == []
 
 
@@ -108,7 +110,7 @@ def test_toy_network_pass_rejects_bad_params_and_images():
     with pytest.raises(ValueError, match=r"`params` must be a dict with keys .*init_toy_params"):
         plot.toy_network_pass({"w": np.zeros((3, 3))}, np.zeros((6, 6)))
     with pytest.raises(ValueError, match=r"`image` must have shape \(6, 6\); got shape \(5, 5\)"):
-        plot.toy_network_pass(backprop.init_toy_params(0), np.zeros((5, 5)))
+        plot.toy_network_pass(toy_helpers.init_toy_params(0), np.zeros((5, 5)))
     assert plt.get_fignums() == []
 
 
@@ -295,9 +297,9 @@ def test_gradient_check_vs_h_plots_the_relative_errors():
     np.testing.assert_allclose(line.get_xdata(), hs)
     expected = []
     for h in hs:
-        num = backprop.numerical_gradient(_cubic, x.copy(), h)
+        num = gradcheck.numerical_gradient(_cubic, x.copy(), h)
         a, b = num, _cubic_grad(x)
-        expected.append(np.max(np.abs(a - b) / np.maximum(np.abs(a), np.abs(b))))
+        expected.append(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))  # the course formula
     np.testing.assert_allclose(line.get_ydata(), np.maximum(expected, 1e-17), rtol=1e-12)
     errors = np.asarray(expected)
     best = int(np.argmin(errors))

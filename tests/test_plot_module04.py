@@ -10,7 +10,8 @@ import pytest
 import torch
 from torch import nn
 
-from cnncourse import conv, plot
+from cnncourse import plot
+from cnncourse.ref import conv
 
 NAMES = ["a", "b", "c"]
 

@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import unguarded
 from sklearn import metrics
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from cnncourse import conv
+from cnncourse.ref import conv
 from cnncourse.torch_ref import training as ref
-from conftest import unguarded
 
 SHAPES = [  # (N, C, H, W), F, (KH, KW), stride, padding
     ((1, 1, 5, 5), 1, (3, 3), 1, 0), ((2, 3, 7, 6), 4, (3, 2), 2, 1), ((3, 2, 8, 9), 5, (4, 3), 3, 2),

@@ -7,7 +7,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from cnncourse import filters, widgets
+from cnncourse import widgets
+from cnncourse.ref import filters, layer_specs
 
 PHOTO = np.linspace(0.0, 1.0, 24 * 24).reshape(24, 24)  # small, so redraws are fast
 
@@ -55,7 +56,7 @@ def test_index_sliders_follow_the_output_size():
     assert (ex.row.max, ex.col.max) == (4, 4)  # (6 + 2*3 - 3) // 2 + 1 = 5
     for stride, padding in [(1, 0), (1, 1), (2, 1), (3, 2), (3, 0)]:
         ex.stride.value, ex.padding.value = stride, padding
-        n = filters.conv_output_size(6, 3, stride, padding)
+        n = layer_specs.conv_output_size(6, 3, stride, padding)
         assert (ex.row.max, ex.col.max) == (n - 1, n - 1), (stride, padding)
 
 

@@ -6,7 +6,8 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 import pytest
 
-from cnncourse import architecture, widgets
+from cnncourse import widgets
+from cnncourse.ref import layer_specs
 
 THREE = "three 3\u00d73 convs (= 7\u00d77)"
 POOLED = "3\u00d73 conv + 2\u00d72 max-pool + 3\u00d73 conv"
@@ -47,7 +48,7 @@ def test_explorer_returns_a_box_and_draws_once():
 
 
 def test_presets_give_the_promised_receptive_fields():
-    fields = {name: architecture.receptive_field(layers)[-1] for name, layers in
+    fields = {name: layer_specs.receptive_field(layers)[-1] for name, layers in
               widgets.receptive_field_presets().items()}
     assert list(fields.values()) == [(3, 1), (5, 1), (7, 1), (8, 2), (5, 1)]
 

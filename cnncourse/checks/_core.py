@@ -2,7 +2,7 @@
 
 A check runs named cases, simplest first.  For each case it computes the reference
 output, runs the student's function on *copies* of the inputs (with reference solutions
-locked, see ``cnncourse._guard``), and compares in a cascade: returned something ->
+locked, see ``cnncourse.ref._guard``), and compares in a cascade: returned something ->
 right type -> shape -> dtype -> finite -> values.  On a mismatch it runs the known-wrong
 variants ("mistakes") on the same inputs; if the student's output matches one, the hint
 names that mistake.  Failures raise ``CheckFailed`` (an ``AssertionError``).
@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import _guard
+from ..ref import _guard
 
 DEFAULT_GRADING_SEED = 20261122
 

@@ -1,16 +1,16 @@
 """Checks for module 03_backprop.
 
 Introduced in notebooks/03_backprop.ipynb.  Backward checks compare with the reference
-(:mod:`cnncourse.backprop`) and report the relative error of the student's gradient against a
+(:mod:`cnncourse.ref`) and report the relative error of the student's gradient against a
 centred numerical gradient.  ``hidden=True`` adds random cases drawn from
 ``CNNCOURSE_GRADING_SEED``.
 """
 
 import numpy as np
 
-from .. import backprop as ref
-from ..activations import _stable_sigmoid as _sig
-from ..conv import _pad, _windows
+from ..helpers import toy_net as toy_helpers
+from ..ref import activations, conv, gradcheck, layers, pool, toy_net
+from ..ref._common import _pad, _stable_sigmoid as _sig, _windows
 from ._core import Case, Mistake, _Mismatch, hidden_rng, run_check
 
 
@@ -88,7 +88,7 @@ def check_relu_backward(relu_backward, hidden=False):
         for i in range(4):
             shape = tuple(int(v) for v in rng.integers(1, 6, size=int(rng.integers(1, 5))))
             cases.append(case(f"hidden #{i + 1} (shape {shape})", rng.normal(size=shape), rng.normal(size=shape), True))
-    run_check(relu_backward, reference=ref.relu_backward, cases=cases, mistakes=RELU_MISTAKES)
+    run_check(relu_backward, reference=activations.relu_backward, cases=cases, mistakes=RELU_MISTAKES)
 
 
 # ------------------------------------------------------------------ flatten_backward
@@ -125,7 +125,7 @@ def check_flatten_backward(flatten_backward, hidden=False):
             shape = tuple(int(v) for v in rng.integers(1, 5, size=4))
             cases.append(Case(f"hidden #{i + 1} (x_shape {shape})",
                               (rng.normal(size=(shape[0], int(np.prod(shape[1:])))), shape), hidden=True))
-    run_check(flatten_backward, reference=ref.flatten_backward, cases=cases, mistakes=FLATTEN_MISTAKES)
+    run_check(flatten_backward, reference=layers.flatten_backward, cases=cases, mistakes=FLATTEN_MISTAKES)
 
 
 # ------------------------------------------------------------------ max_pool2d_backward
@@ -223,7 +223,7 @@ def check_max_pool2d_backward(max_pool2d_backward, hidden=False):
             cases.append(case(f"hidden #{i + 1} (x {(n, c, h, w)}, kernel {k}, stride {s})",
                               rng.normal(size=(n, c, oh, ow)), rng.normal(size=(n, c, h, w)), True, kernel_size=k,
                               stride=s))
-    run_check(max_pool2d_backward, reference=ref.max_pool2d_backward, cases=cases, mistakes=POOL_MISTAKES)
+    run_check(max_pool2d_backward, reference=pool.max_pool2d_backward, cases=cases, mistakes=POOL_MISTAKES)
 
 
 # ------------------------------------------------------------------ conv2d_backward
@@ -325,7 +325,7 @@ def check_conv2d_backward(conv2d_backward, hidden=False):
             k = int(rng.integers(1, 4))
             cases.append(case(f"hidden #{i + 1}", (n, c, h, w), (f, c, k, k), 0, stride=int(rng.integers(1, 3)),
                               padding=int(rng.integers(0, 2)), is_hidden=True, rng=rng))
-    run_check(conv2d_backward, reference=ref.conv2d_backward, cases=cases, mistakes=CONV_MISTAKES)
+    run_check(conv2d_backward, reference=conv.conv2d_backward, cases=cases, mistakes=CONV_MISTAKES)
 
 
 # ------------------------------------------------------------------ dense_backward and sigmoid_bce_backward
@@ -382,7 +382,7 @@ def check_dense_backward(dense_backward, hidden=False):
         for i in range(3):
             n, d, m = (int(v) for v in rng.integers(1, 7, size=3))
             cases.append(case(f"hidden #{i + 1} (N={n}, D={d}, M={m})", n, d, m, int(rng.integers(1 << 30)), True))
-    run_check(dense_backward, reference=ref.dense_backward, cases=cases, mistakes=DENSE_MISTAKES)
+    run_check(dense_backward, reference=layers.dense_backward, cases=cases, mistakes=DENSE_MISTAKES)
 
 
 def _yhat(z):
@@ -427,7 +427,7 @@ def check_sigmoid_bce_backward(sigmoid_bce_backward, hidden=False):
         for i in range(3):
             n = int(rng.integers(1, 9))
             cases.append(case(f"hidden #{i + 1} (N={n})", rng.normal(size=n) * 3, rng.integers(0, 2, size=n).astype(float), True))
-    run_check(sigmoid_bce_backward, reference=ref.sigmoid_bce_backward, cases=cases, mistakes=BCE_MISTAKES)
+    run_check(sigmoid_bce_backward, reference=layers.sigmoid_bce_backward, cases=cases, mistakes=BCE_MISTAKES)
 
 
 # ------------------------------------------------------------------ numerical_gradient
@@ -490,7 +490,7 @@ def check_numerical_gradient(numerical_gradient, hidden=False):
             shape = tuple(int(v) for v in rng.integers(1, 4, size=int(rng.integers(1, 4))))
             cases.append(Case(f"hidden #{i + 1} (shape {shape})", ((_f_square, _f_cubic, _f_exp)[i], rng.normal(size=shape)),
                               hidden=True))
-    run_check(numerical_gradient, reference=ref.numerical_gradient, cases=cases, mistakes=NUMGRAD_MISTAKES)
+    run_check(numerical_gradient, reference=gradcheck.numerical_gradient, cases=cases, mistakes=NUMGRAD_MISTAKES)
 
 
 # ------------------------------------------------------------------ the toy network
@@ -499,7 +499,7 @@ def _toy_case_inputs(seed):
     rng = np.random.default_rng(seed)
     params = {"w": rng.normal(0, 0.5, size=(3, 3)), "b": np.array(rng.normal(0, 0.2)), "v": rng.normal(0, 1, size=4),
               "c": np.array(rng.normal(0, 0.2))}
-    images, labels = ref.make_edges(2, seed=seed)
+    images, labels = toy_helpers.make_edges(2, seed=seed)
     k = int(rng.integers(len(images)))
     return params, images[k], int(labels[k])
 
@@ -548,7 +548,7 @@ def check_toy_forward(toy_forward, hidden=False):
         rng = hidden_rng()
         cases += [Case(f"hidden #{i + 1}", _toy_case_inputs(int(rng.integers(1 << 30)))[:2], project=_scalar_view,
                        hidden=True) for i in range(4)]
-    run_check(toy_forward, reference=ref.toy_forward, cases=cases, mistakes=TOY_FORWARD_MISTAKES)
+    run_check(toy_forward, reference=toy_net.toy_forward, cases=cases, mistakes=TOY_FORWARD_MISTAKES)
 
 
 _KEYS = ("w", "b", "v", "c")
@@ -562,7 +562,7 @@ def _grads_view(out):
     missing = [k for k in _KEYS if k not in grads]
     if missing:
         raise _Mismatch("type", f"grads is missing {missing}.", "include a gradient for every parameter: w, b, v, c.")
-    return (np.array(float(loss)), *(np.asarray(grads[k], dtype=float).reshape(ref.TOY_PARAMS[k]) for k in _KEYS))
+    return (np.array(float(loss)), *(np.asarray(grads[k], dtype=float).reshape(toy_helpers.TOY_PARAMS[k]) for k in _KEYS))
 
 
 def _toy_numeric(params, image, label):
@@ -648,14 +648,14 @@ def check_toy_gradients(toy_gradients, hidden=False):
     if hidden:
         rng = hidden_rng()
         cases += [case(f"hidden #{i + 1}", int(rng.integers(1 << 30)), True) for i in range(4)]
-    run_check(toy_gradients, reference=ref.toy_gradients, cases=cases, mistakes=TOY_GRADIENTS_MISTAKES)
+    run_check(toy_gradients, reference=toy_net.toy_gradients, cases=cases, mistakes=TOY_GRADIENTS_MISTAKES)
 
 
 # ------------------------------------------------------------------ train_toy
 
 def _train_variant(update=None, mean=True, record_after=False, lr_override=None, start=None):
     def variant(images, labels, lr=0.5, steps=100, seed=0):
-        params = start(seed) if start else ref.init_toy_params(seed)
+        params = start(seed) if start else toy_helpers.init_toy_params(seed)
         step_lr = lr if lr_override is None else lr_override
         losses = []
         for _ in range(steps):
@@ -706,14 +706,14 @@ def _clean(params):
     missing = [k for k in _KEYS if k not in params]
     if missing:
         raise _Mismatch("type", f"params is missing {missing}.", "return the trained dict with keys w, b, v, c.")
-    return {k: np.asarray(params[k], dtype=float).reshape(ref.TOY_PARAMS[k]) for k in _KEYS}
+    return {k: np.asarray(params[k], dtype=float).reshape(toy_helpers.TOY_PARAMS[k]) for k in _KEYS}
 
 
 def check_train_toy(train_toy, hidden=False):
     """Check ``train_toy(images, labels, lr=0.5, steps=100, seed=0) -> (params, losses)``."""
     __tracebackhide__ = True
     names = ("training accuracy", "loss went down (1 = yes)", "the first 10 losses")
-    images, labels = ref.make_edges(8, seed=0)
+    images, labels = toy_helpers.make_edges(8, seed=0)
     hint = ("start from init_toy_params(seed) and take `steps` steps of params - lr * (gradient of the mean loss "
             "over all images), recording the mean loss before each step. If your loss grows, the update has the "
             "wrong sign.")
@@ -721,8 +721,8 @@ def check_train_toy(train_toy, hidden=False):
                   item_names=names, dtype_rule=None, hint=hint)]
     if hidden:
         seed = int(hidden_rng().integers(1, 1000))
-        images2, labels2 = ref.make_edges(6, seed=seed)
+        images2, labels2 = toy_helpers.make_edges(6, seed=seed)
         cases.append(Case(f"hidden: other images, seed {seed}, 60 steps", (images2, labels2),
                           {"steps": 60, "seed": seed, "lr": 0.4}, project=_train_view(images2, labels2),
                           item_names=names, dtype_rule=None, hint=hint, hidden=True))
-    run_check(train_toy, reference=ref.train_toy, cases=cases, mistakes=TRAIN_MISTAKES)
+    run_check(train_toy, reference=toy_net.train_toy, cases=cases, mistakes=TRAIN_MISTAKES)

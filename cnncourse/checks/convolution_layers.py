@@ -9,8 +9,8 @@ adds random cases drawn from ``CNNCOURSE_GRADING_SEED``.
 
 import numpy as np
 
-from .. import activations, architecture, conv, pool
-from ..conv import _pad, _windows
+from ..ref import activations, conv, layer_specs, layers, pool
+from ..ref._common import _pad, _windows
 from ._core import Case, Mistake, _Mismatch, hidden_rng, run_check
 
 
@@ -372,7 +372,7 @@ def check_avg_pool_as_conv(avg_pool_as_conv, hidden=False):
     run_check(avg_pool_as_conv, reference=pool.avg_pool_as_conv, cases=cases, mistakes=AVG_AS_CONV_MISTAKES)
 
 
-# ------------------------------------------------------------------ flatten
+# ------------------------------------------------------------------ flatten_forward
 
 FLATTEN_MISTAKES = [
     Mistake("batch flattened too", lambda x: np.asarray(x).ravel(), "keep the batch axis: the output is (N, C*H*W)."),
@@ -389,8 +389,8 @@ FLATTEN_MISTAKES = [
 ]
 
 
-def check_flatten(flatten, hidden=False):
-    """Check ``flatten(x) -> (N, C*H*W)``."""
+def check_flatten_forward(flatten_forward, hidden=False):
+    """Check ``flatten_forward(x) -> (N, C*H*W)``."""
     __tracebackhide__ = True
     cases = [
         Case("(2, 3, 4, 5) feature maps", (_rand((2, 3, 4, 5), 50),)),
@@ -405,7 +405,7 @@ def check_flatten(flatten, hidden=False):
         for i in range(4):
             shape = tuple(int(v) for v in rng.integers(1, 6, size=4))
             cases.append(Case(f"hidden #{i + 1} (shape {shape})", (rng.normal(size=shape),), hidden=True))
-    run_check(flatten, reference=conv.flatten, cases=cases, mistakes=FLATTEN_MISTAKES)
+    run_check(flatten_forward, reference=layers.flatten_forward, cases=cases, mistakes=FLATTEN_MISTAKES)
 
 
 # ------------------------------------------------------------------ count_params and receptive_field
@@ -534,7 +534,7 @@ def check_count_params(count_params, hidden=False):
                       {"type": "maxpool", "kernel_size": 2}, {"type": "flatten"},
                       {"type": "dense", "units": int(rng.integers(2, 12))}]
             cases.append(case(f"hidden #{i + 1} (input {(c, side, side)})", layers, (c, side, side), True))
-    run_check(count_params, reference=architecture.count_params, cases=cases, mistakes=COUNT_MISTAKES)
+    run_check(count_params, reference=layer_specs.count_params, cases=cases, mistakes=COUNT_MISTAKES)
 
 
 def _rf_variant(step):
@@ -596,4 +596,4 @@ def check_receptive_field(receptive_field, hidden=False):
                     layers.append({"type": "maxpool", "kernel_size": int(rng.integers(2, 4)),
                                    "stride": int(rng.integers(1, 3))})
             cases.append(case(f"hidden #{i + 1} ({len(layers)} layers)", layers, True))
-    run_check(receptive_field, reference=architecture.receptive_field, cases=cases, mistakes=RF_MISTAKES)
+    run_check(receptive_field, reference=layer_specs.receptive_field, cases=cases, mistakes=RF_MISTAKES)

@@ -1,14 +1,14 @@
 """Checks for module 01_pixels_and_filters.
 
 Introduced in notebooks/01_pixels_and_filters.ipynb.  Each ``check_<function>`` takes the
-student's function, runs named cases against :mod:`cnncourse.filters`, names known
+student's function, runs named cases against :mod:`cnncourse.ref.filters`, names known
 mistakes in its hints, and prints one line when everything passes.  ``hidden=True`` adds
 random cases drawn from ``CNNCOURSE_GRADING_SEED``.
 """
 
 import numpy as np
 
-from .. import filters as ref
+from ..ref import filters, layer_specs
 from ._core import Case, Mistake, _Mismatch, hidden_rng, run_check
 
 # ------------------------------------------------------------------ inputs
@@ -77,7 +77,7 @@ def check_conv_output_size(conv_output_size, hidden=False):
             raises = ValueError if k > n + 2 * p else None
             cases.append(Case(f"hidden #{i + 1} (n={n}, kernel {k}, stride {s}, padding {p})",
                               (n, k), {"stride": s, "padding": p}, raises=raises, hidden=True))
-    run_check(conv_output_size, reference=ref.conv_output_size, cases=cases,
+    run_check(conv_output_size, reference=layer_specs.conv_output_size, cases=cases,
               mistakes=CONV_OUTPUT_SIZE_MISTAKES)
 
 
@@ -152,7 +152,7 @@ def check_pad2d(pad2d, hidden=False):
             kwargs = {"mode": mode, **({"value": float(rng.integers(-3, 4))} if mode == "constant" else {})}
             cases.append(Case(f"hidden #{i + 1} ({h}x{w} {np.dtype(dtype).name}, {mode}, padding {p})",
                               (rng.normal(size=(h, w)).astype(dtype), p), kwargs, hidden=True))
-    run_check(pad2d, reference=ref.pad2d, cases=cases, mistakes=PAD2D_MISTAKES)
+    run_check(pad2d, reference=filters.pad2d, cases=cases, mistakes=PAD2D_MISTAKES)
 
 
 # ------------------------------------------------------------------ correlate2d
@@ -234,7 +234,7 @@ def check_correlate2d(correlate2d, hidden=False):
             image, kernel = rng.normal(size=(h, w)).astype(dtype), rng.normal(size=(kh, kw)).astype(dtype)
             cases.append(Case(f"hidden #{i + 1} ({h}x{w} image, {kh}x{kw} kernel, stride {s}, padding {p}, {mode})",
                               (image, kernel), {"stride": s, "padding": p, "mode": mode}, hidden=True))
-    run_check(correlate2d, reference=ref.correlate2d, cases=cases, mistakes=CORRELATE2D_MISTAKES)
+    run_check(correlate2d, reference=filters.correlate2d, cases=cases, mistakes=CORRELATE2D_MISTAKES)
 
 
 # ------------------------------------------------------------------ mean_kernel
@@ -281,7 +281,7 @@ def check_mean_kernel(mean_kernel, hidden=False):
             kh, kw = (int(x) for x in rng.integers(1, 12, size=2))
             size = kh if i % 2 == 0 else (kh, kw)
             cases.append(Case(f"hidden #{i + 1} (size {size})", (size,), hidden=True))
-    run_check(mean_kernel, reference=ref.mean_kernel, cases=cases, mistakes=MEAN_KERNEL_MISTAKES)
+    run_check(mean_kernel, reference=filters.mean_kernel, cases=cases, mistakes=MEAN_KERNEL_MISTAKES)
 
 
 # ------------------------------------------------------------------ sobel_kernels
@@ -350,4 +350,4 @@ def check_sobel_kernels(sobel_kernels, hidden=False):
         image = hidden_rng().normal(size=(9, 11))
         cases.append(Case("hidden: both kernels on a random image", project=lambda out: tuple(
             _response(image, k) for k in _pair(out)), dtype_rule=None, item_names=("kx", "ky"), hidden=True))
-    run_check(sobel_kernels, reference=ref.sobel_kernels, cases=cases, mistakes=SOBEL_MISTAKES)
+    run_check(sobel_kernels, reference=filters.sobel_kernels, cases=cases, mistakes=SOBEL_MISTAKES)

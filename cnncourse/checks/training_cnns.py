@@ -1,7 +1,7 @@
 """Checks for module 04_training_cnns.
 
 Introduced in notebooks/04_training_cnns.ipynb.  ``im2col`` and ``conv2d_forward_im2col`` are
-compared with :mod:`cnncourse.conv` and must not loop over output positions; the PyTorch
+compared with :mod:`cnncourse.ref.conv` and must not loop over output positions; the PyTorch
 checks build their own small models and data, run the student's function and the
 reference (:mod:`cnncourse.torch_ref.training`) from the same state, and compare what
 comes out and what the model looks like afterwards.  ``hidden=True`` adds random cases
@@ -13,8 +13,9 @@ import time
 
 import numpy as np
 
-from .. import _guard, conv
-from ..conv import _kernel_pair, _pad, _windows
+from ..ref import _guard, conv
+from ..ref._common import _pad, _windows
+from ..ref.conv import _kernel_pair
 from .convolution_layers import _rand, conv_layer_cases
 from ._core import (Case, CheckFailed, FixtureDriver, Mistake, _Mismatch, _student_error_message, grading_seed,
                     hidden_rng, require_no_position_loop, require_student_function, run_check)
@@ -365,7 +366,7 @@ def _model_rules(drive, build_cnn, hidden, seed=0, fname="build_cnn"):
     """Build the model and apply build_cnn's rules; return (model, facts, trainable parameter count)."""
     __tracebackhide__ = True
     torch = _torch()
-    from ..torch_ref.training import PARAM_BUDGET
+    from ..helpers.training import PARAM_BUDGET
 
     model = _student_step(fname, "build the model", drive, "build_model", build_cnn, seed)
     if model is None:
@@ -434,14 +435,14 @@ def _model_rules(drive, build_cnn, hidden, seed=0, fname="build_cnn"):
 def check_build_cnn(build_cnn, hidden=False):
     """Check ``build_cnn()``: an ``nn.Module`` with convolutions, mapping (N, 1, 28, 28) to logits (N, 10).
 
-    Also checks the parameter budget (:data:`cnncourse.torch_ref.training.PARAM_BUDGET`),
+    Also checks the parameter budget (:data:`cnncourse.helpers.training.PARAM_BUDGET`),
     that outputs are logits (not probabilities), that the network is not affine (has a
     nonlinearity), that each image's logits do not depend on the rest of the batch, and
     that every parameter gets a gradient.  Lazy layers get their shapes from one forward
     pass first.
     """
     __tracebackhide__ = True
-    from ..torch_ref.training import PARAM_BUDGET
+    from ..helpers.training import PARAM_BUDGET
 
     fname = "build_cnn"
     require_student_function(build_cnn, fname)
@@ -503,7 +504,7 @@ def check_training_run(build_cnn, train_one_epoch, evaluate, hidden=False, progr
     Returns the history for plotting.
     """
     __tracebackhide__ = True
-    from ..torch_ref import training as ref
+    from ..helpers.training import fashion_mnist_dataset
 
     for func, fname in ((build_cnn, "build_cnn"), (train_one_epoch, "train_one_epoch"), (evaluate, "evaluate")):
         require_student_function(func, fname)
@@ -511,8 +512,8 @@ def check_training_run(build_cnn, train_one_epoch, evaluate, hidden=False, progr
     recipe = TRAINING_RUN
     seed = grading_seed() if hidden else 0
     case = f"training run ({'hidden, ' if hidden else ''}seed {seed})"
-    x_train, y_train = (t.numpy() for t in ref.fashion_mnist_dataset("train", subset=True).tensors)
-    x_test, y_test = (t.numpy() for t in ref.fashion_mnist_dataset("test", subset=True).tensors)
+    x_train, y_train = (t.numpy() for t in fashion_mnist_dataset("train", subset=True).tensors)
+    x_test, y_test = (t.numpy() for t in fashion_mnist_dataset("test", subset=True).tensors)
     x_probe, y_probe = x_train[:500], y_train[:500]
 
     model, facts, _ = _model_rules(drive, build_cnn, hidden, seed=seed, fname="training_run")

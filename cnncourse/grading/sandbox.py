@@ -9,8 +9,8 @@ Two modes, chosen by ``CNNCOURSE_SANDBOX`` (``auto``, the default, ``bwrap`` or 
     dropped.  So the course folder (solutions, gradebook), the real ``cnncourse`` package and
     every home folder and data cache are simply not there; Debian's Fashion-MNIST test labels
     read as empty files.  The worker imports a *student copy* of the package
-    (:func:`build_student_package`): the reference solutions' bodies are removed and the
-    checks and the grader are left out, so the process cannot import them.
+    (:func:`build_student_package`): the trusted packages (references, checks, grader) are
+    left out, so the process cannot import them.
 ``fallback``
     where bubblewrap is missing or does not run: the worker runs as ``nobody`` when the
     grader is root and ``nobody`` can run this Python (files it does not own stay read-only
@@ -28,7 +28,6 @@ plus an address-space ceiling), CPU seconds, file size and printed output.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import functools
 import hashlib
@@ -43,11 +42,16 @@ import tempfile
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent  # the real cnncourse package
 #: Parts of the package the student's process must not have (trusted side only).
-TRUSTED_PARTS = ("checks", "grading")
+TRUSTED_PARTS = ("ref", "torch_ref", "checks", "grading")
 #: Files whose contents would give away test labels.
 HIDDEN_FILE_PATTERNS = ("t10k-labels*",)
-REFERENCE_STUB = ("raise RuntimeError({name!r} + ' is a reference solution of the course; it is not available '"
-                  "'while your notebook is graded. Write the computation yourself.')")
+#: Stand-in for a trusted package in the student copy: importing it says why it is missing.
+TRUSTED_STUB = '''"""Left out of the student's process while a notebook is graded (see cnncourse.grading.sandbox)."""
+
+raise ImportError("cnncourse.{name} holds the course's {what}; it is not available while your notebook is "
+                  "graded. Write the computation yourself (your own helper functions are fine).")
+'''
+_WHAT = {"ref": "reference solutions", "torch_ref": "PyTorch reference solutions", "grading": "grader"}
 CHECKS_STUB = '''"""The checks run in the course's trusted grader, not in your notebook's process, while it is graded."""
 
 
@@ -93,35 +97,14 @@ class Limits:
 
 # ------------------------------------------------------------------ the student copy of the package
 
-class _StripReferences(ast.NodeTransformer):
-    """Replace the body of every ``@reference`` function with a ``raise``."""
-
-    def visit_FunctionDef(self, node):  # noqa: N802 - ast API
-        names = {d.id if isinstance(d, ast.Name) else getattr(d, "attr", None) for d in node.decorator_list}
-        if "reference" in names:
-            doc = node.body[:1] if (node.body and isinstance(node.body[0], ast.Expr)
-                                    and isinstance(node.body[0].value, ast.Constant)) else []
-            node.body = doc + ast.parse(REFERENCE_STUB.format(name=node.name)).body
-            return node
-        return self.generic_visit(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-
-def strip_references(source: str) -> str:
-    """``source`` with every ``@reference`` function's body replaced by a ``raise`` (comments dropped).
-
-    >>> "return 42" in strip_references("@reference\\ndef f():\\n    return 42\\n")
-    False
-    """
-    return ast.unparse(_StripReferences().visit(ast.parse(source)))
-
-
 def build_student_package(dest: pathlib.Path) -> pathlib.Path:
     """Write the student copy of ``cnncourse`` into ``dest/cnncourse``; return ``dest``.
 
-    Reference solutions keep their names and docstrings but raise; ``checks`` is a stub
-    and ``grading`` is left out; data files that hold test labels are left out.
+    The trusted packages (:data:`TRUSTED_PARTS`: references, checks, grader) are left out by
+    package: each is replaced by a stub whose import raises ``ImportError`` saying why
+    (``checks`` by one that still defines ``CheckFailed``); data files that hold test labels are
+    left out.  The student side of the package (plots, widgets, data, helpers, the worker)
+    imports the trusted packages only inside functions, so it imports without them.
     """
     target = dest / "cnncourse"
     for path in sorted(PACKAGE.rglob("*")):
@@ -132,11 +115,12 @@ def build_student_package(dest: pathlib.Path) -> pathlib.Path:
             continue
         out = target / rel
         out.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".py":
-            out.write_text(strip_references(path.read_text(encoding="utf-8")), encoding="utf-8")
-        else:
-            shutil.copyfile(path, out)
-    (target / "checks").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, out)
+    for part in TRUSTED_PARTS:
+        (target / part).mkdir(parents=True, exist_ok=True)
+        if part != "checks":
+            stub = TRUSTED_STUB.format(name=part, what=_WHAT[part])
+            (target / part / "__init__.py").write_text(stub, encoding="utf-8")
     (target / "checks" / "__init__.py").write_text(CHECKS_STUB, encoding="utf-8")
     return dest
 

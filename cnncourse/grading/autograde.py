@@ -60,8 +60,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from ._validate import message
-from .cli import GradeError, _fmt_points, _run_nbgrader, find_course_root
+from .._validate import message
+from ..cli import GradeError, _fmt_points, _run_nbgrader, find_course_root
 
 if TYPE_CHECKING:
     from nbgrader.api import Gradebook
@@ -300,7 +300,7 @@ def _submission_scores(gb: Gradebook, assignment: str, student: str) -> _Scores 
     """
     from nbgrader.api import MissingEntry
 
-    from .grading.nbgrader_ext import FLAG_PREFIX
+    from .nbgrader_ext import FLAG_PREFIX
 
     try:
         submission = gb.find_submission(assignment, student)

@@ -1,13 +1,15 @@
-"""Module 02 references: max and average pooling, and average pooling as a convolution.
+"""Pooling layers, forward and backward: max and average pooling, average pooling as a convolution.
 
-Introduced in notebooks/02_convolution_layers.ipynb.
+Introduced in notebooks/02_convolution_layers.ipynb (forward) and notebooks/03_backprop.ipynb
+(backward).
 """
 
 import numpy as np
 
-from . import _validate as v
+from .. import _validate as v
+from ._common import _array, _out_size, _windows
 from ._guard import reference
-from .conv import _windows, conv2d_forward
+from .conv import conv2d_forward
 
 
 def _check_pool_args(x, kernel_size, stride):
@@ -49,6 +51,55 @@ def max_pool2d_forward(x, kernel_size=2, stride=None):
     """
     x, kernel_size, stride = _check_pool_args(x, kernel_size, stride)
     return _windows(x, kernel_size, kernel_size, stride).max(axis=(4, 5))
+
+
+@reference
+def max_pool2d_backward(dout, x, kernel_size=2, stride=None):
+    """Gradient of max pooling: each window's gradient goes to the position of its maximum.
+
+    Introduced in notebooks/03_backprop.ipynb.
+
+    Parameters
+    ----------
+    dout : ndarray, shape (N, C, OH, OW)
+    x : ndarray, shape (N, C, H, W)
+        The pooling layer's input.
+    kernel_size : int, default 2
+    stride : int or None, default None (= kernel_size)
+
+    Returns
+    -------
+    dx : ndarray, shape (N, C, H, W)
+        Zero except at each window's argmax, which receives that window's ``dout``.
+        Overlapping windows add up.
+
+    Notes
+    -----
+    Ties: the gradient goes to the *first* maximum in row-major order inside the window, once
+    (as ``torch.nn.functional.max_pool2d`` on the CPU).
+
+    Examples
+    --------
+    >>> x = np.array([[[[1.0, 3.0], [3.0, 0.0]]]])
+    >>> max_pool2d_backward(np.array([[[[5.0]]]]), x)[0, 0]
+    array([[0., 5.],
+           [0., 0.]])
+    """
+    x, kernel_size, stride = _check_pool_args(x, kernel_size, stride)
+    dout = _array("dout", dout, "(N, C, OH, OW)", ndim=4)
+    n, c, h, w = x.shape
+    oh, ow = _out_size(h, kernel_size, stride, 0), _out_size(w, kernel_size, stride, 0)
+    if dout.shape != (n, c, oh, ow):
+        raise ValueError(v.message("dout", f"have the pooled shape {(n, c, oh, ow)}", f"shape {dout.shape}",
+                                   "dout is the gradient of the pooling output."))
+    windows = _windows(x, kernel_size, kernel_size, stride).reshape(n, c, oh, ow, -1)
+    first = windows.argmax(axis=-1)  # first maximum in row-major order
+    rows = np.arange(oh)[:, None] * stride + first // kernel_size  # (N, C, OH, OW)
+    cols = np.arange(ow)[None, :] * stride + first % kernel_size
+    dx = np.zeros_like(x)
+    nn_, cc = np.meshgrid(np.arange(n), np.arange(c), indexing="ij")
+    np.add.at(dx, (nn_[:, :, None, None], cc[:, :, None, None], rows, cols), dout)
+    return dx
 
 
 @reference

@@ -1,64 +1,17 @@
-"""Module 01 references: output sizes, padding, single-channel cross-correlation, kernels.
+"""Single-channel 2-D filtering: padding, cross-correlation and the classic kernels.
 
-Introduced in notebooks/01_pixels_and_filters.ipynb.  Every function here is a reference
-solution: it refuses to run while a check is running student code.
+Introduced in notebooks/01_pixels_and_filters.ipynb.  Every public function here is a
+reference solution: it refuses to run while a check is running student code.
 """
 
 import numpy as np
 
-from . import _validate as v
+from .. import _validate as v
 from ._guard import reference
+from .layer_specs import conv_output_size
+
 
 PAD_MODES = ("zeros", "constant", "reflect", "replicate")
-
-
-@reference
-def conv_output_size(n, kernel_size, stride=1, padding=0):
-    """Number of output positions of a sliding window along one axis.
-
-    Introduced in notebooks/01_pixels_and_filters.ipynb.
-
-    Parameters
-    ----------
-    n : int
-        Input length along the axis (height or width), >= 1.
-    kernel_size : int
-        Window length along the axis, >= 1.
-    stride : int, default 1
-        Step between window positions, >= 1.
-    padding : int, default 0
-        Pixels added on *each* side, >= 0.
-
-    Returns
-    -------
-    int
-        ``(n + 2*padding - kernel_size) // stride + 1``.  Floor division: a window that
-        would stick out past the padded edge is dropped, as in PyTorch.
-
-    Raises
-    ------
-    TypeError
-        If an argument is not an integer.
-    ValueError
-        If an argument is out of range, or the window is larger than the padded input.
-
-    Examples
-    --------
-    >>> conv_output_size(6, 3)
-    4
-    >>> conv_output_size(7, 3, stride=2, padding=1)
-    4
-    """
-    n = v.require_int("n", n, minimum=1)
-    kernel_size = v.require_int("kernel_size", kernel_size, minimum=1)
-    stride = v.require_int("stride", stride, minimum=1)
-    padding = v.require_int("padding", padding, minimum=0)
-    if kernel_size > n + 2 * padding:
-        raise ValueError(
-            f"`kernel_size` must be at most n + 2*padding = {n + 2 * padding}; got {kernel_size}. "
-            "Use a smaller kernel or more padding."
-        )
-    return (n + 2 * padding - kernel_size) // stride + 1
 
 
 def _check_pad_args(image, padding, mode, value):

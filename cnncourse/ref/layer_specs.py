@@ -1,4 +1,4 @@
-"""Module 02 references: parameter counts, output shapes and receptive fields of layer stacks.
+"""Layer-spec arithmetic: output sizes, parameter counts and receptive fields of layer stacks.
 
 Introduced in notebooks/02_convolution_layers.ipynb.
 
@@ -15,8 +15,59 @@ A stack is a list of layer specs, each a dict with a ``"type"``:
 Every conv and dense layer has a bias (one per filter or unit).
 """
 
-from . import _validate as v
+from .. import _validate as v
+from ._common import _out_size
 from ._guard import reference
+
+
+@reference
+def conv_output_size(n, kernel_size, stride=1, padding=0):
+    """Number of output positions of a sliding window along one axis.
+
+    Introduced in notebooks/01_pixels_and_filters.ipynb.
+
+    Parameters
+    ----------
+    n : int
+        Input length along the axis (height or width), >= 1.
+    kernel_size : int
+        Window length along the axis, >= 1.
+    stride : int, default 1
+        Step between window positions, >= 1.
+    padding : int, default 0
+        Pixels added on *each* side, >= 0.
+
+    Returns
+    -------
+    int
+        ``(n + 2*padding - kernel_size) // stride + 1``.  Floor division: a window that
+        would stick out past the padded edge is dropped, as in PyTorch.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not an integer.
+    ValueError
+        If an argument is out of range, or the window is larger than the padded input.
+
+    Examples
+    --------
+    >>> conv_output_size(6, 3)
+    4
+    >>> conv_output_size(7, 3, stride=2, padding=1)
+    4
+    """
+    n = v.require_int("n", n, minimum=1)
+    kernel_size = v.require_int("kernel_size", kernel_size, minimum=1)
+    stride = v.require_int("stride", stride, minimum=1)
+    padding = v.require_int("padding", padding, minimum=0)
+    if kernel_size > n + 2 * padding:
+        raise ValueError(
+            f"`kernel_size` must be at most n + 2*padding = {n + 2 * padding}; got {kernel_size}. "
+            "Use a smaller kernel or more padding."
+        )
+    return _out_size(n, kernel_size, stride, padding)
+
 
 LAYER_TYPES = ("conv", "maxpool", "avgpool", "relu", "flatten", "dense")
 
@@ -49,7 +100,7 @@ def _side(n, k, stride, padding, i):
     if k > n + 2 * padding:
         raise ValueError(v.message(f"layers[{i}]['kernel_size']", f"fit the input of side {n} (+ 2*padding)", k,
                                    "Use a smaller kernel, more padding, or fewer pooling layers before it."))
-    return (n + 2 * padding - k) // stride + 1
+    return _out_size(n, k, stride, padding)
 
 
 @reference

@@ -1,12 +1,13 @@
-"""Module 02 references: activation functions applied element-wise to feature maps.
+"""Element-wise activation functions, and the ReLU's backward.
 
-Introduced in notebooks/02_convolution_layers.ipynb.  Each takes an array of any shape and
-returns a new array of the same shape (floating; integer input is promoted to float64).
+Introduced in notebooks/02_convolution_layers.ipynb (forward) and notebooks/03_backprop.ipynb
+(``relu_backward``).
 """
 
 import numpy as np
 
-from . import _validate as v
+from .. import _validate as v
+from ._common import _array, _same_shape, _stable_sigmoid
 from ._guard import reference
 
 
@@ -18,12 +19,6 @@ def _float_array(x):
     if x.dtype.kind not in "biuf":
         raise TypeError(v.message("x", "be a real-valued array", f"dtype {x.dtype}", "Convert it with .astype(float)."))
     return v.as_float(x)
-
-
-def _stable_sigmoid(x):
-    """sigmoid(x) via z = exp(-|x|) <= 1: no overflow (shared with the backprop module and the checks)."""
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
 
 
 @reference
@@ -47,6 +42,34 @@ def relu(x):
     """
     x = _float_array(x)
     return np.maximum(x, 0)
+
+
+@reference
+def relu_backward(dout, x):
+    """Gradient of ReLU: pass ``dout`` where the *input* was positive, 0 elsewhere.
+
+    Introduced in notebooks/03_backprop.ipynb.
+
+    Parameters
+    ----------
+    dout : ndarray, any shape
+        Upstream gradient dL/d(relu(x)).
+    x : ndarray, same shape
+        The ReLU's input.
+
+    Returns
+    -------
+    dx : ndarray, same shape
+        ``dout * (x > 0)``.  At ``x == 0`` the gradient is taken as 0 (torch's convention).
+
+    Examples
+    --------
+    >>> relu_backward(np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.0, 4.0]))
+    array([0., 0., 3.])
+    """
+    dout, x = _array("dout", dout, "like x"), _array("x", x, "like dout")
+    _same_shape("dout", dout, "x", x)
+    return dout * (x > 0)
 
 
 @reference

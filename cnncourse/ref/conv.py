@@ -1,12 +1,18 @@
-"""Module 02 references: the multi-channel, multi-filter convolution layer and flatten.
+"""The convolution layer, forward and backward side by side.
 
-Introduced in notebooks/02_convolution_layers.ipynb.  Reference solutions: they refuse to
-run while a check is running student code.
+Forward: :func:`conv2d_forward` (vectorized), :func:`conv2d_forward_naive` (loops, module 02),
+:func:`im2col` / :func:`conv2d_forward_im2col` / :func:`conv2d_forward_fast` (convolution as a
+matrix multiply, module 04).  Backward: :func:`conv2d_backward` (module 03) and
+:func:`col2im` / :func:`conv2d_backward_im2col` (module 04).  Introduced in
+notebooks/02_convolution_layers.ipynb, notebooks/03_backprop.ipynb and
+notebooks/04_training_cnns.ipynb.  Reference solutions: they refuse to run while a check is
+running student code.
 """
 
 import numpy as np
 
-from . import _validate as v
+from .. import _validate as v
+from ._common import _out_size, _pad, _windows
 from ._guard import reference
 
 
@@ -51,20 +57,6 @@ def _check_conv_args(x, w, b, stride, padding):
         raise ValueError(v.message("b", f"have one bias per filter, shape ({w.shape[0]},)", f"shape {b.shape}"))
     dtype = np.result_type(v.as_float(x).dtype, v.as_float(w).dtype, v.as_float(b).dtype)
     return x.astype(dtype, copy=False), w.astype(dtype, copy=False), b.astype(dtype, copy=False), stride, padding
-
-
-def _pad(x, padding):
-    """Zero-pad H and W of an NCHW array by ``padding`` on each side."""
-    return np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-
-
-def _windows(x, kh, kw, stride):
-    """Every KH x KW window of an NCHW array, ``stride`` apart: a view of shape (N, C, OH, OW, KH, KW)."""
-    return np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
-
-
-def _out_size(n, k, stride, padding):
-    return (n + 2 * padding - k) // stride + 1
 
 
 @reference
@@ -141,36 +133,54 @@ def conv2d_forward_naive(x, w, b, stride=1, padding=0):
 
 
 @reference
-def flatten(x):
-    """Flatten each example of a batch into one vector, in C, H, W order.
+def conv2d_backward(dout, x, w, stride=1, padding=0):
+    """Gradients of the convolution layer ``out = conv2d_forward(x, w, b, stride, padding)``.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.
+    Introduced in notebooks/03_backprop.ipynb.
 
     Parameters
     ----------
-    x : ndarray, shape (N, ...)
-        A batch, e.g. feature maps (N, C, H, W).
+    dout : ndarray, shape (N, F, OH, OW)
+    x : ndarray, shape (N, C, H, W)
+    w : ndarray, shape (F, C, KH, KW)
+    stride, padding : int
 
     Returns
     -------
-    out : ndarray, shape (N, C*H*W)
-        ``out[n] = x[n].ravel()`` (C-order: the last axis varies fastest), as ``torch.flatten(x, 1)``.
+    dx : ndarray, shape (N, C, H, W)
+        A *full* convolution of ``dout`` with the flipped kernel (for stride 1: pad ``dout`` by
+        K - 1 and correlate with ``w`` rotated by 180°), cropped by ``padding``.
+    dw : ndarray, shape (F, C, KH, KW)
+        The padded input correlated with ``dout``, summed over the batch.
+    db : ndarray, shape (F,)
+        ``dout`` summed over the batch and every position.
 
     Examples
     --------
-    >>> flatten(np.zeros((2, 3, 4, 5))).shape
-    (2, 60)
+    >>> dx, dw, db = conv2d_backward(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)))
+    >>> dx[0, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> db
+    array([4.])
     """
-    if not isinstance(x, np.ndarray):
-        raise TypeError(v.message("x", "be a numpy array of shape (N, ...)", type(x).__name__,
-                                  "Convert it with np.asarray(x)."))
-    if x.ndim < 1:
-        raise ValueError(v.message("x", "be an array with a batch axis first, shape (N, ...)", f"shape {x.shape}",
-                                   "For a single example pass x[None]."))
-    return x.reshape(x.shape[0], -1)
+    dout, x, w, stride, padding = _check_conv_backward_args(dout, x, w, stride, padding)
+    _, _, h, wd = x.shape
+    _, _, oh, ow = dout.shape
+    kh, kw = w.shape[2:]
+    xpad = _pad(x, padding)
+    windows = _windows(xpad, kh, kw, stride)  # (N, C, OH, OW, KH, KW)
+    db = dout.sum(axis=(0, 2, 3))  # (F,)
+    dw = np.einsum("nfij,ncijkl->fckl", dout, windows, optimize=True)  # (F, C, KH, KW)
+    dxpad = np.zeros_like(xpad)
+    contrib = np.einsum("nfij,fckl->ncijkl", dout, w, optimize=True)  # (N, C, OH, OW, KH, KW)
+    for a in range(kh):  # scatter every window's contribution back (loops over the kernel only)
+        for d in range(kw):
+            dxpad[:, :, a:a + stride * (oh - 1) + 1:stride, d:d + stride * (ow - 1) + 1:stride] += contrib[..., a, d]
+    dx = dxpad[:, :, padding:padding + h, padding:padding + wd]
+    return dx, dw, db
 
-
-# ------------------------------------------------------------------ module 04: convolution as a matrix multiply
 
 def _kernel_pair(kernel_size):
     """``kernel_size`` as (KH, KW): an int k means (k, k)."""
@@ -310,7 +320,8 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
     kh, kw = _kernel_pair(kernel_size)
     stride = v.require_int("stride", stride, minimum=1)
     padding = v.require_int("padding", padding, minimum=0)
-    n, c, h, wd = (int(s) for s in x_shape)
+    n, c, h, wd = v.require_shape("x_shape", x_shape, ndim=4, shape_text="(N, C, H, W)",
+                                  fix="Pass the shape of the input that im2col unrolled, x.shape.")
     oh, ow = _out_size(h, kh, stride, padding), _out_size(wd, kw, stride, padding)
     cols = np.asarray(cols)
     if cols.shape != (c * kh * kw, n * oh * ow):
