@@ -12,7 +12,7 @@ from .. import _validate as v
 TOY_PARAMS = {"w": (3, 3), "b": (), "v": (4,), "c": ()}
 
 
-def init_toy_params(seed=0):
+def init_toy_params(seed: int = 0) -> dict[str, np.ndarray]:
     """Starting parameters for the toy network (a dict of 15 numbers), drawn from ``seed``.
 
     Introduced in notebooks/03_backprop.ipynb.
@@ -24,7 +24,7 @@ def init_toy_params(seed=0):
     return {"w": rng.normal(0, 0.3, size=(3, 3)), "b": np.array(0.5), "v": np.zeros(4), "c": np.array(0.0)}
 
 
-def make_edges(n_per_class=8, seed=0, noise=0.1):
+def make_edges(n_per_class: int = 8, seed: int = 0, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     """The toy task: 6x6 images with a vertical edge (label 1) or a horizontal edge (label 0).
 
     Introduced in notebooks/03_backprop.ipynb.

@@ -6,7 +6,7 @@ the references (``build_cnn``, ``train_one_epoch``, ``evaluate``) are in
 """
 
 import torch
-from torch import nn  # noqa: F401 - used by the doctests
+from torch import nn
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
 
 from .. import _validate as v
@@ -18,7 +18,7 @@ FASHION_MEAN, FASHION_STD = 0.2860, 0.3530
 PARAM_BUDGET = 100_000
 
 
-def fashion_mnist_dataset(split="train", subset=False):
+def fashion_mnist_dataset(split: str = "train", subset: bool = False) -> TensorDataset:
     """Fashion-MNIST as a ``TensorDataset`` of normalized images and labels.
 
     Introduced in notebooks/04_training_cnns.ipynb.
@@ -46,7 +46,7 @@ def fashion_mnist_dataset(split="train", subset=False):
     return TensorDataset(x, torch.from_numpy(labels))  # (N, 1, 28, 28), (N,)
 
 
-def make_loader(dataset, batch_size=128, shuffle=False, seed=0):
+def make_loader(dataset: TensorDataset, batch_size: int = 128, shuffle: bool = False, seed: int = 0) -> DataLoader:
     """A ``DataLoader`` that fetches whole batches at once from a ``TensorDataset``.
 
     Introduced in notebooks/04_training_cnns.ipynb.  The default ``DataLoader`` fetches one
@@ -81,7 +81,7 @@ def make_loader(dataset, batch_size=128, shuffle=False, seed=0):
     return DataLoader(dataset, batch_size=None, sampler=BatchSampler(sampler, batch_size, drop_last=False))
 
 
-def count_parameters(model):
+def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters (weights and biases) of ``model``.
 
     Introduced in notebooks/04_training_cnns.ipynb.

@@ -22,7 +22,7 @@ def _float_array(x):
 
 
 @reference
-def relu(x):
+def relu(x: np.ndarray) -> np.ndarray:
     """Rectified linear unit, ``max(x, 0)``.
 
     Introduced in notebooks/02_convolution_layers.ipynb.
@@ -45,7 +45,7 @@ def relu(x):
 
 
 @reference
-def relu_backward(dout, x):
+def relu_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Gradient of ReLU: pass ``dout`` where the *input* was positive, 0 elsewhere.
 
     Introduced in notebooks/03_backprop.ipynb.
@@ -73,7 +73,7 @@ def relu_backward(dout, x):
 
 
 @reference
-def leaky_relu(x, alpha=0.01):
+def leaky_relu(x: np.ndarray, alpha: float = 0.01) -> np.ndarray:
     """Leaky ReLU: ``x`` where ``x > 0``, ``alpha * x`` elsewhere.
 
     Introduced in notebooks/02_convolution_layers.ipynb.
@@ -89,7 +89,7 @@ def leaky_relu(x, alpha=0.01):
 
 
 @reference
-def elu(x, alpha=1.0):
+def elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     """Exponential linear unit: ``x`` where ``x > 0``, ``alpha * (exp(x) - 1)`` elsewhere.
 
     Introduced in notebooks/02_convolution_layers.ipynb.  ``expm1`` on the negative part only,
@@ -106,7 +106,7 @@ def elu(x, alpha=1.0):
 
 
 @reference
-def sigmoid(x):
+def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic sigmoid ``1 / (1 + exp(-x))``, computed without overflow for large ``|x|``.
 
     Introduced in notebooks/02_convolution_layers.ipynb.
@@ -126,7 +126,7 @@ def sigmoid(x):
 
 
 @reference
-def tanh(x):
+def tanh(x: np.ndarray) -> np.ndarray:
     """Hyperbolic tangent, ``(exp(x) - exp(-x)) / (exp(x) + exp(-x)) = 2*sigmoid(2x) - 1``.
 
     Introduced in notebooks/02_convolution_layers.ipynb.

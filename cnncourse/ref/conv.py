@@ -60,7 +60,7 @@ def _check_conv_args(x, w, b, stride, padding):
 
 
 @reference
-def conv2d_forward(x, w, b, stride=1, padding=0):
+def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, padding: int = 0) -> np.ndarray:
     """Convolution layer forward pass (vectorized): every filter over every image, plus bias.
 
     Introduced in notebooks/02_convolution_layers.ipynb.  Cross-correlation with zero padding,
@@ -103,7 +103,7 @@ def conv2d_forward(x, w, b, stride=1, padding=0):
 
 
 @reference
-def conv2d_forward_naive(x, w, b, stride=1, padding=0):
+def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, padding: int = 0) -> np.ndarray:
     """Loop version of :func:`conv2d_forward`: one dot product per (image, filter, position).
 
     Introduced in notebooks/02_convolution_layers.ipynb.  Same parameters, returns and errors.
@@ -133,7 +133,8 @@ def conv2d_forward_naive(x, w, b, stride=1, padding=0):
 
 
 @reference
-def conv2d_backward(dout, x, w, stride=1, padding=0):
+def conv2d_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray, stride: int = 1,
+                    padding: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of the convolution layer ``out = conv2d_forward(x, w, b, stride, padding)``.
 
     Introduced in notebooks/03_backprop.ipynb.
@@ -193,7 +194,7 @@ def _kernel_pair(kernel_size):
 
 
 @reference
-def im2col(x, kernel_size, stride=1, padding=0):
+def im2col(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int = 1, padding: int = 0) -> np.ndarray:
     """Unroll every sliding window of a batch into one column of a matrix.
 
     Introduced in notebooks/04_training_cnns.ipynb.  With ``cols = im2col(x, (KH, KW), ...)``
@@ -249,7 +250,7 @@ def _im2col(x, kh, kw, stride, padding):
 
 
 @reference
-def conv2d_forward_im2col(x, w, b, stride=1, padding=0):
+def conv2d_forward_im2col(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, padding: int = 0) -> np.ndarray:
     """Convolution layer forward pass as one matrix multiply (im2col + GEMM).
 
     Introduced in notebooks/04_training_cnns.ipynb.  Same result as :func:`conv2d_forward`.
@@ -291,7 +292,8 @@ def conv2d_forward_im2col(x, w, b, stride=1, padding=0):
     return out.reshape(n_filters, n, oh, ow).transpose(1, 0, 2, 3) + b[None, :, None, None]  # (N, F, OH, OW)
 
 
-def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
+def col2im(cols: np.ndarray, x_shape: tuple[int, int, int, int], kernel_size: int | tuple[int, int], stride: int = 1,
+           padding: int = 0) -> np.ndarray:
     """Fold columns back into an image batch, adding where windows overlap (im2col's adjoint).
 
     Introduced in notebooks/04_training_cnns.ipynb: the backward pass of :func:`im2col`.
@@ -335,7 +337,8 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0):
     return dxpad[:, :, padding:padding + h, padding:padding + wd]
 
 
-def conv2d_backward_im2col(dout, x, w, stride=1, padding=0):
+def conv2d_backward_im2col(dout: np.ndarray, x: np.ndarray, w: np.ndarray, stride: int = 1,
+                           padding: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of :func:`conv2d_forward_im2col`: two matrix multiplies and a :func:`col2im`.
 
     Introduced in notebooks/04_training_cnns.ipynb.
@@ -373,7 +376,8 @@ def conv2d_backward_im2col(dout, x, w, stride=1, padding=0):
     return dx, dw, dout.sum(axis=(0, 2, 3))
 
 
-def conv2d_forward_fast(x, w, b, stride=1, padding=0, chunk=4):
+def conv2d_forward_fast(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, padding: int = 0,
+                        chunk: int = 4) -> np.ndarray:
     """The course's fastest numpy convolution: im2col + GEMM, a few images at a time.
 
     Introduced in notebooks/04_training_cnns.ipynb (see ``benchmarks/conv_speed.py``).  Same

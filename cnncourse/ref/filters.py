@@ -48,7 +48,7 @@ def _pad_indices(n, padding, mode):
 
 
 @reference
-def pad2d(image, padding, mode="zeros", value=0.0):
+def pad2d(image: np.ndarray, padding: int, mode: str = "zeros", value: float = 0.0) -> np.ndarray:
     """Pad a single-channel image by ``padding`` pixels on every side.
 
     Introduced in notebooks/01_pixels_and_filters.ipynb.
@@ -121,7 +121,8 @@ def _check_correlate_args(image, kernel, stride, padding, mode):
 
 
 @reference
-def correlate2d(image, kernel, stride=1, padding=0, mode="zeros"):
+def correlate2d(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0,
+                mode: str = "zeros") -> np.ndarray:
     """Slide ``kernel`` over ``image`` and take a dot product at each position (vectorized).
 
     Introduced in notebooks/01_pixels_and_filters.ipynb.  This is *cross-correlation*
@@ -165,7 +166,8 @@ def correlate2d(image, kernel, stride=1, padding=0, mode="zeros"):
 
 
 @reference
-def correlate2d_naive(image, kernel, stride=1, padding=0, mode="zeros"):
+def correlate2d_naive(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0,
+                      mode: str = "zeros") -> np.ndarray:
     """Loop version of :func:`correlate2d`: one dot product per output pixel.
 
     Introduced in notebooks/01_pixels_and_filters.ipynb.  Same parameters, returns and
@@ -202,7 +204,7 @@ def _kernel_shape(size):
 
 
 @reference
-def mean_kernel(size):
+def mean_kernel(size: int | tuple[int, int]) -> np.ndarray:
     """Box (mean) blur kernel whose entries sum to 1.
 
     Introduced in notebooks/01_pixels_and_filters.ipynb.
@@ -228,7 +230,7 @@ def mean_kernel(size):
 
 
 @reference
-def sobel_kernels():
+def sobel_kernels() -> tuple[np.ndarray, np.ndarray]:
     """The 3x3 Sobel kernels ``(kx, ky)`` for cross-correlation.
 
     Introduced in notebooks/01_pixels_and_filters.ipynb.

@@ -4,7 +4,10 @@ Introduced in notebooks/03_backprop.ipynb.  :func:`relative_error` is the one fo
 checks, the plots and the lectures use.
 """
 
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _validate as v
 from ._common import _array
@@ -12,7 +15,7 @@ from ._guard import reference
 
 
 @reference
-def numerical_gradient(f, x, h=1e-5):
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """Centred-difference gradient of a scalar function ``f`` at ``x``.
 
     Introduced in notebooks/03_backprop.ipynb.
@@ -56,7 +59,7 @@ def numerical_gradient(f, x, h=1e-5):
     return grad
 
 
-def relative_error(a, b):
+def relative_error(a: ArrayLike, b: ArrayLike) -> float:
     """Largest entry-wise relative error ``|a - b| / max(1e-8, |a| + |b|)`` of two arrays.
 
     Introduced in notebooks/03_backprop.ipynb.  The course's one formula (CS231n's): the checks

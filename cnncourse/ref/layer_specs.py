@@ -15,13 +15,15 @@ A stack is a list of layer specs, each a dict with a ``"type"``:
 Every conv and dense layer has a bias (one per filter or unit).
 """
 
+from collections.abc import Sequence
+
 from .. import _validate as v
 from ._common import _out_size
 from ._guard import reference
 
 
 @reference
-def conv_output_size(n, kernel_size, stride=1, padding=0):
+def conv_output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
     """Number of output positions of a sliding window along one axis.
 
     Introduced in notebooks/01_pixels_and_filters.ipynb.
@@ -104,7 +106,8 @@ def _side(n, k, stride, padding, i):
 
 
 @reference
-def count_params(layers, input_shape):
+def count_params(layers: Sequence[dict],
+                 input_shape: tuple[int, int, int]) -> list[tuple[tuple[int, ...], int, int]]:
     """Output shape and number of weights and biases of every layer of a stack.
 
     Introduced in notebooks/02_convolution_layers.ipynb.
@@ -169,7 +172,7 @@ def count_params(layers, input_shape):
 
 
 @reference
-def receptive_field(layers):
+def receptive_field(layers: Sequence[dict]) -> list[tuple[int, int]]:
     """Receptive field size and jump after each layer of a conv/pool stack.
 
     Introduced in notebooks/02_convolution_layers.ipynb.

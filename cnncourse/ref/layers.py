@@ -12,7 +12,7 @@ from ._guard import reference
 
 
 @reference
-def flatten_forward(x):
+def flatten_forward(x: np.ndarray) -> np.ndarray:
     """Flatten each example of a batch into one vector, in C, H, W order.
 
     Introduced in notebooks/02_convolution_layers.ipynb.
@@ -42,7 +42,7 @@ def flatten_forward(x):
 
 
 @reference
-def flatten_backward(dout, x_shape):
+def flatten_backward(dout: np.ndarray, x_shape: tuple[int, ...]) -> np.ndarray:
     """Gradient of flatten: reshape ``dout`` (N, D) back to the input's shape.
 
     Introduced in notebooks/03_backprop.ipynb.
@@ -53,7 +53,8 @@ def flatten_backward(dout, x_shape):
     (2, 1, 2, 2)
     """
     dout = _array("dout", dout, "(N, D)")
-    x_shape = v.require_shape("x_shape", x_shape, shape_text="(N, ...)", fix="Pass the shape of flatten's input, x.shape.")
+    x_shape = v.require_shape("x_shape", x_shape, shape_text="(N, ...)",
+                              fix="Pass the shape of flatten's input, x.shape.")
     if int(np.prod(x_shape)) != dout.size:
         raise ValueError(v.message("x_shape", f"hold as many values as dout ({dout.size})", repr(x_shape),
                                    "Pass the shape of flatten's input, x.shape."))
@@ -61,7 +62,7 @@ def flatten_backward(dout, x_shape):
 
 
 @reference
-def dense_backward(dout, x, w):
+def dense_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of the dense layer ``out = x @ w + b``.
 
     Introduced in notebooks/03_backprop.ipynb.
@@ -97,7 +98,7 @@ def dense_backward(dout, x, w):
 
 
 @reference
-def sigmoid_bce_forward(z, y):
+def sigmoid_bce_forward(z: np.ndarray, y: np.ndarray) -> float:
     """Mean binary cross-entropy of ``sigmoid(z)`` against labels ``y``, computed stably from the logits.
 
     Introduced in notebooks/03_backprop.ipynb.  ``L = mean(max(z, 0) - z*y + log(1 + exp(-|z|)))``.
@@ -113,7 +114,7 @@ def sigmoid_bce_forward(z, y):
 
 
 @reference
-def sigmoid_bce_backward(z, y):
+def sigmoid_bce_backward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Gradient of :func:`sigmoid_bce_forward` with respect to the logits ``z``.
 
     Introduced in notebooks/03_backprop.ipynb.

@@ -24,7 +24,7 @@ def _check_pool_args(x, kernel_size, stride):
 
 
 @reference
-def max_pool2d_forward(x, kernel_size=2, stride=None):
+def max_pool2d_forward(x: np.ndarray, kernel_size: int = 2, stride: int | None = None) -> np.ndarray:
     """Max pooling: the largest value of each ``kernel_size x kernel_size`` window, per channel.
 
     Introduced in notebooks/02_convolution_layers.ipynb.
@@ -54,7 +54,7 @@ def max_pool2d_forward(x, kernel_size=2, stride=None):
 
 
 @reference
-def max_pool2d_backward(dout, x, kernel_size=2, stride=None):
+def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int = 2, stride: int | None = None) -> np.ndarray:
     """Gradient of max pooling: each window's gradient goes to the position of its maximum.
 
     Introduced in notebooks/03_backprop.ipynb.
@@ -103,7 +103,7 @@ def max_pool2d_backward(dout, x, kernel_size=2, stride=None):
 
 
 @reference
-def avg_pool2d_forward(x, kernel_size=2, stride=None):
+def avg_pool2d_forward(x: np.ndarray, kernel_size: int = 2, stride: int | None = None) -> np.ndarray:
     """Average pooling: the mean of each window, per channel.
 
     Introduced in notebooks/02_convolution_layers.ipynb.  Parameters and output shape as
@@ -120,7 +120,7 @@ def avg_pool2d_forward(x, kernel_size=2, stride=None):
 
 
 @reference
-def avg_pool_as_conv(x, kernel_size):
+def avg_pool_as_conv(x: np.ndarray, kernel_size: int) -> np.ndarray:
     """Average pooling written as a convolution with stride ``kernel_size``.
 
     Introduced in notebooks/02_convolution_layers.ipynb.  The filter for output channel c has

@@ -52,7 +52,7 @@ def _toy_layers(p, image):
 
 
 @reference
-def toy_forward(params, image):
+def toy_forward(params: dict[str, np.ndarray], image: np.ndarray) -> float:
     """The toy network's prediction ŷ = P(label 1 | image).
 
     Introduced in notebooks/03_backprop.ipynb.
@@ -80,7 +80,7 @@ def toy_forward(params, image):
 
 
 @reference
-def toy_gradients(params, image, label):
+def toy_gradients(params: dict[str, np.ndarray], image: np.ndarray, label: int) -> tuple[float, dict[str, np.ndarray]]:
     """Loss and gradients of the toy network, by backpropagation through every layer.
 
     Introduced in notebooks/03_backprop.ipynb.
@@ -123,7 +123,8 @@ def toy_gradients(params, image, label):
 
 
 @reference
-def train_toy(images, labels, lr=0.5, steps=100, seed=0):
+def train_toy(images: np.ndarray, labels: np.ndarray, lr: float = 0.5, steps: int = 100,
+              seed: int = 0) -> tuple[dict[str, np.ndarray], list[float]]:
     """Train the toy network by (full-batch) gradient descent.
 
     Introduced in notebooks/03_backprop.ipynb.

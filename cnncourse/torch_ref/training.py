@@ -7,6 +7,7 @@ data helpers (``fashion_mnist_dataset``, ``make_loader``, ``count_parameters``) 
 """
 
 import time
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import torch
@@ -23,7 +24,7 @@ class TrainingBudgetExceeded(RuntimeError):
     """Training took longer than the ``budget_seconds`` given to :func:`fit`."""
 
 
-def build_dense(hidden=256):
+def build_dense(hidden: int = 256) -> nn.Sequential:
     """The dense network of modules 02-03, sized for Fashion-MNIST: 784 -> hidden -> hidden/2 -> 10.
 
     Introduced in notebooks/04_training_cnns.ipynb, as the baseline the CNN is compared with.
@@ -48,7 +49,7 @@ def _conv_block(c_in, c_out):
 
 
 @reference
-def build_cnn():
+def build_cnn() -> nn.Sequential:
     """The course's CNN for Fashion-MNIST: three conv blocks, then one linear layer.
 
     Introduced in notebooks/04_training_cnns.ipynb.
@@ -71,7 +72,8 @@ def build_cnn():
 
 
 @reference
-def train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None):
+def train_one_epoch(model: nn.Module, loader: Iterable, optimizer: torch.optim.Optimizer, loss_fn: Callable,
+                    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None) -> float:
     """Train ``model`` for one pass over ``loader``; return the epoch's mean loss.
 
     Introduced in notebooks/04_training_cnns.ipynb.
@@ -120,7 +122,7 @@ def train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None):
 
 
 @reference
-def evaluate(model, loader):
+def evaluate(model: nn.Module, loader: Iterable) -> float:
     """Accuracy of ``model`` on ``loader``: the fraction of examples whose top logit is the label.
 
     Introduced in notebooks/04_training_cnns.ipynb.
@@ -156,7 +158,7 @@ def evaluate(model, loader):
     return correct / count
 
 
-def predict(model, loader):
+def predict(model: nn.Module, loader: Iterable) -> tuple[np.ndarray, np.ndarray]:
     """Predicted classes and the true labels over ``loader`` (evaluation mode, no gradients).
 
     Introduced in notebooks/04_training_cnns.ipynb; feeds :func:`confusion_matrix`.
@@ -174,7 +176,7 @@ def predict(model, loader):
     return torch.cat(predicted).numpy(), torch.cat(labels).numpy()
 
 
-def confusion_matrix(labels, predicted, n_classes=10):
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, n_classes: int = 10) -> np.ndarray:
     """Counts of (true class, predicted class) pairs.
 
     Introduced in notebooks/04_training_cnns.ipynb.

@@ -1,4 +1,5 @@
-"""cnncourse.filters against independent oracles: torch.nn.functional and scipy.ndimage."""
+"""cnncourse.ref.filters against independent oracles: torch.nn.functional and scipy.ndimage."""
+
 
 import numpy as np
 import pytest
@@ -6,7 +7,9 @@ import torch
 import torch.nn.functional as F
 from scipy import ndimage
 
-from cnncourse.ref import filters, layer_specs
+from cnncourse.ref import (
+    filters,
+)
 
 TORCH_MODE = {"zeros": "constant", "constant": "constant", "reflect": "reflect", "replicate": "replicate"}
 
@@ -62,19 +65,6 @@ def test_correlate2d_matches_torch_conv2d(seed, impl):
     assert count > 30
 
 
-def test_conv_output_size_matches_torch_output_shape():
-    rng = np.random.default_rng(0)
-    for _ in range(200):
-        n, k = int(rng.integers(1, 30)), int(rng.integers(1, 8))
-        s, p = int(rng.integers(1, 5)), int(rng.integers(0, 4))
-        if k > n + 2 * p:
-            with pytest.raises(ValueError, match="kernel_size"):
-                layer_specs.conv_output_size(n, k, s, p)
-            continue
-        shape = F.conv2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), stride=s, padding=p).shape
-        assert layer_specs.conv_output_size(n, k, s, p) == shape[-1]
-
-
 def test_correlate2d_keeps_float32_and_promotes_mixed():
     img32, k32 = np.ones((5, 5), np.float32), np.ones((3, 3), np.float32)
     assert filters.correlate2d(img32, k32).dtype == np.float32
@@ -113,15 +103,7 @@ def test_pad2d_reflect_is_not_symmetric():
     assert filters.pad2d(row, 2, mode="replicate")[2].tolist() == [1, 1, 1, 2, 3, 3, 3]
 
 
-# ------------------------------------------------------------------ errors
-
 @pytest.mark.parametrize("call, exc, pattern", [
-    (lambda: layer_specs.conv_output_size(6, 3, stride=0), ValueError, r"`stride` must be an integer >= 1; got 0\."),
-    (lambda: layer_specs.conv_output_size(6, 3, padding=-1), ValueError, r"`padding` must be an integer >= 0; got -1\."),
-    (lambda: layer_specs.conv_output_size(6.0, 3), TypeError, r"`n` must be an integer >= 1; got float 6\.0\. Pass"),
-    (lambda: layer_specs.conv_output_size(3, 5), ValueError,
-     r"`kernel_size` must be at most n \+ 2\*padding = 3; got 5\. Use a smaller kernel or more padding\."),
-    (lambda: layer_specs.conv_output_size(True, 1), TypeError, r"`n` must be an integer"),
     (lambda: filters.pad2d(np.zeros((4, 4, 3)), 1), ValueError,
      r"`image` must be a 2-D array of shape \(H, W\); got shape \(4, 4, 3\)\. For an RGB image"),
     (lambda: filters.pad2d(np.zeros((4, 4)), 1, mode="mirror"), ValueError,
