@@ -10,11 +10,12 @@ LAB_ARGS ?=
 # Jupyter refuses to run as root (containers often are) unless told.
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test release clean-venv help
+.PHONY: lab test test-fast release clean-venv help
 
 help:
 	@echo "make lab      start JupyterLab on the course (creates .venv on first run)"
 	@echo "make test     run the whole test suite"
+	@echo "make test-fast  the suite without the tests marked slow (executed notebooks, real nbgrader runs)"
 	@echo "make release  regenerate assignments/ from solutions/ (nbgrader generate_assignment)"
 
 $(BIN)/python:
@@ -36,6 +37,9 @@ lab: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed-test
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 -m "not slow" $(PYTEST_ARGS)
 
 # nbgrader runs `alembic` from PATH, hence the venv's bin first.
 release: $(VENV)/.installed
