@@ -19,6 +19,9 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+# the course's modules and points (imports only the standard library)
+from . import course as manifest
+
 STUDENT = "self-study"
 
 
@@ -34,6 +37,20 @@ def find_course_root(start):
         if (folder / "nbgrader_config.py").is_file() and (folder / "solutions").is_dir():
             return folder
     return None
+
+
+def _assignment_of(notebook, course):
+    """The assignment a notebook belongs to: its folder, its file name, or a module id its name starts with.
+
+    The last covers a renamed copy such as a browser's ``01_pixels_and_filters (1).ipynb``.
+    """
+    for name in (notebook.parent.name, notebook.stem):
+        if (course / "solutions" / name).is_dir():
+            return name
+    found = manifest.module_for_notebook(notebook)
+    if found is not None and (course / "solutions" / found.id).is_dir():
+        return found.id
+    return notebook.stem
 
 
 def _source_notebook(course, assignment, name):
@@ -72,12 +89,11 @@ def grade(notebook, course=None, keep=False):
     if course is None:
         raise GradeError("could not find the course folder (with nbgrader_config.py and solutions/) above "
                          f"{notebook.parent} or the current folder. Run from the course folder or pass --course DIR.")
-    assignment = notebook.parent.name
-    if not (course / "solutions" / assignment).is_dir():
-        assignment = notebook.stem
+    assignment = _assignment_of(notebook, course)
     source = _source_notebook(course, assignment, notebook.name)
     if source is None:
-        known = ", ".join(sorted(p.name for p in (course / "solutions").iterdir() if p.is_dir()))
+        present = sorted(p.name for p in (course / "solutions").iterdir() if p.is_dir())
+        known = ", ".join([i for i in manifest.ids() if i in present] + [n for n in present if n not in manifest.ids()])
         raise GradeError(f"no source notebook for assignment {assignment!r} in {course / 'solutions'}. "
                          f"Keep the notebook in a folder named after its assignment ({known}).")
 
@@ -95,7 +111,8 @@ def grade(notebook, course=None, keep=False):
         _run_nbgrader(["autograde", assignment, "--student", STUDENT, "--force"], workdir, log)
         seconds = time.perf_counter() - started
         result = _read_results(workdir, assignment, source.name)
-        result.update(assignment=assignment, notebook=str(notebook), seconds=seconds)
+        expected = manifest.module(assignment).total_points if assignment in manifest.ids() else None
+        result.update(assignment=assignment, notebook=str(notebook), seconds=seconds, expected_max_score=expected)
         return result
     finally:
         if keep:
@@ -151,6 +168,12 @@ def format_table(result):
             lines.extend("      " + line for line in r["message"].splitlines())
     total = f"{_fmt_points(result['score'])} / {_fmt_points(result['max_score'])}"
     lines += [f"  {'total'.ljust(width)}{total:>9}"]
+    expected = result.get("expected_max_score")
+    if expected is not None and expected != result["max_score"]:
+        lines += ["", (f"note: the course manifest (cnncourse/course.py) gives {result['assignment']} "
+                       f"{_fmt_points(expected)} points, but this course folder's test cells give "
+                       f"{_fmt_points(result['max_score'])}: the course folder and the installed cnncourse are "
+                       "different versions.")]
     if result.get("flags"):
         lines += ["", "flagged for the instructor:",
                   *("  " + flag[len("cnncourse flag:"):].strip() for flag in result["flags"])]
@@ -222,7 +245,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="cnncourse", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_grade = sub.add_parser("grade", help="autograde one notebook (hidden tests included) and print a score table")
-    p_grade.add_argument("notebook", help="the notebook to grade, e.g. assignments/01_pixels_and_filters/01_pixels_and_filters.ipynb")
+    p_grade.add_argument("notebook", help=f"the notebook to grade, e.g. {manifest.MODULES[0].assignment}")
     p_grade.add_argument("--course", help="course folder (default: found above the notebook or the current folder)")
     p_grade.add_argument("--keep", action="store_true", help="keep the temporary course directory for inspection")
     sub.add_parser("doctor", help="report versions, offline data sources and whether torchvision's operators load")

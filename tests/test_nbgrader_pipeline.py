@@ -1,15 +1,25 @@
 """The real nbgrader pipeline on every assignment: release, autograde, feedback, export.
 
 One autograde run grades a set of crafted submissions per assignment (all students at once),
-then each test reads its student's scores from the gradebook.
+then each test reads its student's scores from the gradebook. The assignments, their test
+cells and their points come from the course manifest (cnncourse/course.py).
 """
 
 import copy
 import re
 
 import pytest
-from conftest import MODULES, ROOT, nbgrader, nbgrader_meta, read_nb, write_nb
+from conftest import ROOT, nbgrader, nbgrader_meta, read_nb, write_nb
 from nbgrader.api import Gradebook
+
+from cnncourse import course as manifest
+
+MODULES = manifest.ids()
+
+
+def _graded_by(module):
+    """test grade_id -> the solution cell it grades (None for an integration test), from the manifest."""
+    return {t.grade_id: t.solution for t in manifest.module(module).tests}
 
 
 def _solution_source(cell):
@@ -97,6 +107,9 @@ def test_solution_scores_full_marks(graded_course):
     scores, points = graded_course["scores"], graded_course["points"]
     assert scores["solution"] == points
     assert sum(points.values()) > 0
+    m = manifest.module(graded_course["module"])
+    assert scores["solution"] == m.points  # what cnncourse/course.py says each test cell is worth
+    assert graded_course["functions"] == list(m.functions)
 
 
 def test_untouched_release_scores_zero(graded_course):
@@ -118,12 +131,13 @@ def _depends_on(module, fn):
 
 def test_one_correct_function_scores_exactly_its_points(graded_course):
     module, scores, points = graded_course["module"], graded_course["scores"], graded_course["points"]
+    graded_by = _graded_by(module)
     independent = 0
     for fn in graded_course["functions"]:
         if _depends_on(module, fn):
             continue  # graded below together with what it calls
         independent += 1
-        expected = {test: (points[test] if test == f"test_{fn}" else 0.0) for test in points}
+        expected = {test: (points[test] if graded_by.get(test) == fn else 0.0) for test in points}
         assert scores[f"only-{fn}"] == expected, fn
     assert independent >= 3
 
@@ -152,13 +166,14 @@ def test_dependent_functions_score_with_what_they_call(course_dir, graded_course
     _graded.current = (solutions, points)
     release = read_nb(course_dir / "assignments" / module / f"{module}.ipynb")
     dependent = {fn: _depends_on(module, fn) for fn in solutions if _depends_on(module, fn)}
+    graded_by = _graded_by(module)
     for fn, deps in dependent.items():
         student = f"with-deps-{fn}"
         write_nb(course_dir / "submitted" / student / module / f"{module}.ipynb", _submission(release, [fn, *deps]))
         nbgrader(["autograde", module, "--student", student, "--force"], cwd=course_dir)
         with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
             got = {g.name: float(g.score or 0.0) for g in gb.find_submission_notebook(module, module, student).grades}
-        assert got == {t: (points[t] if t[5:] in (fn, *deps) else 0.0) for t in points}
+        assert got == {t: (points[t] if graded_by.get(t) in (fn, *deps) else 0.0) for t in points}
 
 
 def test_feedback_and_export(graded_course):
@@ -173,6 +188,7 @@ def test_feedback_and_export(graded_course):
     rows = [dict(zip(header, line.split(","))) for line in lines[1:]]
     row = next(r for r in rows if r["student_id"] == "solution" and r["assignment"] == module)
     assert float(row["score"]) == sum(graded_course["points"].values())
+    assert float(row["score"]) == manifest.total_points(module)
     blank = next(r for r in rows if r["student_id"] == "blank" and r["assignment"] == module)
     assert float(blank["score"]) == 0.0
 

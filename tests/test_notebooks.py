@@ -8,6 +8,8 @@ import pytest
 from conftest import ROOT
 from nbclient import NotebookClient
 
+from cnncourse import course
+
 NOTEBOOKS = sorted([*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("solutions/*/*.ipynb"),
                     *ROOT.glob("assignments/*/*.ipynb"), ROOT / "index.ipynb"])
 EXECUTED = [p for p in NOTEBOOKS if p.relative_to(ROOT).parts[0] in ("notebooks", "solutions")]
@@ -19,8 +21,16 @@ def _rel(path):
 
 def test_there_are_notebooks_for_module_01():
     names = {_rel(p) for p in NOTEBOOKS}
-    assert {"notebooks/01_pixels_and_filters.ipynb", "solutions/01_pixels_and_filters/01_pixels_and_filters.ipynb",
-            "assignments/01_pixels_and_filters/01_pixels_and_filters.ipynb", "index.ipynb"} <= names
+    first = course.module("01")
+    assert {first.lecture, first.solution, first.assignment, "index.ipynb"} <= names
+
+
+@pytest.mark.parametrize("module", course.MODULES, ids=lambda m: m.id)
+def test_every_manifest_module_has_its_notebooks(module):
+    """Each module of cnncourse/course.py is collected here: stored without outputs, and executed."""
+    names = {_rel(p) for p in NOTEBOOKS}
+    assert set(module.paths) <= names, f"{module.id}: missing {sorted(set(module.paths) - names)}"
+    assert {module.lecture, module.solution} <= {_rel(p) for p in EXECUTED}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_rel)
