@@ -10,13 +10,14 @@ LAB_ARGS ?=
 # Jupyter refuses to run as root (containers often are) unless told.
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test test-fast release clean-venv help
+.PHONY: lab test test-fast release tables clean-venv help
 
 help:
 	@echo "make lab      start JupyterLab on the course (creates .venv on first run)"
 	@echo "make test     run the whole test suite"
 	@echo "make test-fast  the suite without the tests marked slow (executed notebooks, real nbgrader runs)"
 	@echo "make release  regenerate assignments/ from solutions/ (nbgrader generate_assignment)"
+	@echo "make tables   regenerate the module tables of README.md and index.ipynb from cnncourse/course.py"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -46,3 +47,6 @@ release: $(VENV)/.installed
 	for dir in solutions/*/; do \
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/nbgrader generate_assignment "$$(basename $$dir)" --force || exit 1; \
 	done
+
+tables: $(VENV)/.installed
+	$(BIN)/python -m cnncourse.course --write
