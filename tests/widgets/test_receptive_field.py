@@ -1,6 +1,8 @@
-"""Tests for the module-02 receptive-field explorer: it reacts to its controls, without a browser."""
+"""Tests for cnncourse.widgets.receptive_field: the explorer reacts to its controls, without a browser.
 
-import base64
+As for the convolution explorer, state tests use ``render=False`` and a few tests render to check
+that the map drawn is the current state.
+"""
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
@@ -13,36 +15,17 @@ THREE = "three 3\u00d73 convs (= 7\u00d77)"
 POOLED = "3\u00d73 conv + 2\u00d72 max-pool + 3\u00d73 conv"
 
 
-@pytest.fixture
-def spy(monkeypatch):
-    """Record the arguments of every plot.receptive_field_map call the explorer makes."""
-    calls = []
-    original = widgets.plot.receptive_field_map
-
-    def receptive_field_map(layers, input_side, i, j, layer_index=-1):
-        calls.append({"layers": layers, "input_side": input_side, "i": i, "j": j, "layer_index": layer_index})
-        return original(layers, input_side, i, j, layer_index=layer_index)
-
-    monkeypatch.setattr(widgets.plot, "receptive_field_map", receptive_field_map)
-    return calls
-
-
-def _png(output_widget):
-    (out,) = output_widget.outputs
-    assert out["output_type"] == "display_data"
-    return base64.b64decode(out["data"]["image/png"])
-
-
-def test_explorer_returns_a_box_and_draws_once():
+def test_explorer_returns_a_box_and_draws_once(png):
     box = widgets.receptive_field_explorer()
     assert isinstance(box, W.VBox)
     ex = box.explorer
+    assert ex.render is True
     assert ex.preset.options == widgets.RF_PRESETS
     assert widgets.RF_PRESETS == ("one 3\u00d73 conv", "two 3\u00d73 convs (= 5\u00d75)", THREE, POOLED,
                                   "one 5\u00d75 conv")
     assert ex.preset.value == THREE and ex.layer.value == ex.layer.max == 2
     assert (ex.row.max, ex.col.max) == (9, 9)  # 16 - 3*2 = 10
-    assert _png(ex.output).startswith(b"\x89PNG")
+    assert png(ex.output).startswith(b"\x89PNG")
     assert ex.n_draws == 1 and ex.error is None
     assert plt.get_fignums() == []  # drawn figures are closed
 
@@ -54,31 +37,38 @@ def test_presets_give_the_promised_receptive_fields():
 
 
 def test_preset_change_resets_layer_and_sliders(spy):
-    ex = widgets.ReceptiveFieldExplorer()
+    calls = spy("receptive_field_map")
+    ex = widgets.ReceptiveFieldExplorer(render=False)
     ex.preset.value = POOLED
     assert (ex.layer.max, ex.layer.value) == (2, 2)
     assert (ex.row.max, ex.col.max) == (4, 4)  # 16 -> 14 -> 7 -> 5
-    last = spy[-1]
-    assert [layer["type"] for layer in last["layers"]] == ["conv", "maxpool", "conv"]
-    assert last["layer_index"] == 2 and last["input_side"] == 16
+    settings = ex.settings()
+    assert [layer["type"] for layer in settings["layers"]] == ["conv", "maxpool", "conv"]
+    assert settings["layer_index"] == 2 and settings["input_side"] == 16
     ex.preset.value = "one 5\u00d75 conv"
     assert (ex.layer.max, ex.row.max) == (0, 11)
-    assert spy[-1]["layers"][0]["kernel_size"] == 5
+    assert calls == []
+    ex.render = True
+    ex.update()
+    assert calls[-1]["layers"][0]["kernel_size"] == 5
 
 
-def test_sliders_reach_the_figure(spy):
+def test_sliders_reach_the_figure(spy, png):
+    calls = spy("receptive_field_map")
     ex = widgets.ReceptiveFieldExplorer()
-    before, draws = _png(ex.output), ex.n_draws
+    before, draws = png(ex.output), ex.n_draws
     ex.row.value = 0
     ex.col.value = 7
     assert ex.n_draws == draws + 2
-    assert (spy[-1]["i"], spy[-1]["j"], spy[-1]["layer_index"]) == (0, 7, 2)
-    assert _png(ex.output) != before
+    assert (calls[-1]["i"], calls[-1]["j"], calls[-1]["layer_index"]) == (0, 7, 2)
+    assert calls[-1] == ex.settings()
+    assert png(ex.output) != before
     assert plt.get_fignums() == []
 
 
 def test_layer_slider_follows_the_output_size(spy):
-    ex = widgets.ReceptiveFieldExplorer()
+    calls = spy("receptive_field_map")
+    ex = widgets.ReceptiveFieldExplorer(render=False)
     ex.preset.value = POOLED
     ex.row.value, ex.col.value = 4, 4
     ex.layer.value = 0  # conv output 14×14: the unit stays valid
@@ -86,19 +76,27 @@ def test_layer_slider_follows_the_output_size(spy):
     ex.row.value = 13
     ex.layer.value = 1  # pooled 7×7: row clamped
     assert ex.row.max == 6 and ex.row.value == 6
-    assert (spy[-1]["i"], spy[-1]["layer_index"]) == (6, 1)
+    assert (ex.settings()["i"], ex.settings()["layer_index"]) == (6, 1)
     assert ex.error is None
+    ex.render = True
+    ex.update()
+    assert (calls[-1]["i"], calls[-1]["layer_index"]) == (6, 1)
 
 
-def test_same_padding_checkbox_pads_every_conv(spy):
-    ex = widgets.ReceptiveFieldExplorer()
+def test_same_padding_checkbox_pads_every_conv(spy, png):
+    calls = spy("receptive_field_map")
+    ex = widgets.ReceptiveFieldExplorer(render=False)
     ex.same_padding.value = True
     assert ex.row.max == 15  # 3×3 convs with padding 1 keep 16×16
-    assert [layer["padding"] for layer in spy[-1]["layers"]] == [1, 1, 1]
+    assert [layer["padding"] for layer in ex.settings()["layers"]] == [1, 1, 1]
     ex.row.value, ex.col.value = 0, 0
-    assert ex.error is None and _png(ex.output).startswith(b"\x89PNG")
+    ex.render = True
+    ex.update()
+    assert ex.error is None and png(ex.output).startswith(b"\x89PNG")
+    assert [layer["padding"] for layer in calls[-1]["layers"]] == [1, 1, 1]
+    ex.render = False
     ex.same_padding.value = False
-    assert [layer["padding"] for layer in spy[-1]["layers"]] == [0, 0, 0]
+    assert [layer["padding"] for layer in ex.settings()["layers"]] == [0, 0, 0]
     # the presets themselves are not modified
     assert all(layer.get("padding", 0) == 0 for layer in widgets.receptive_field_presets()[THREE])
 
@@ -106,7 +104,7 @@ def test_same_padding_checkbox_pads_every_conv(spy):
 def test_custom_layers_and_input_side():
     layers = [{"type": "conv", "filters": 2, "kernel_size": 3, "stride": 2}, {"type": "relu"},
               {"type": "conv", "filters": 2, "kernel_size": 3}]
-    ex = widgets.ReceptiveFieldExplorer(layers=layers, input_side=11)
+    ex = widgets.ReceptiveFieldExplorer(layers=layers, input_side=11, render=False)
     assert ex.preset.options[0] == "custom" and ex.preset.value == "custom"
     assert ex.layer.max == 2 and ex.row.max == 2  # 11 -> 5 -> 5 -> 3
     ex.layer.value = 1
@@ -115,13 +113,23 @@ def test_custom_layers_and_input_side():
     assert ex.row.max == 8
 
 
-def test_stack_too_deep_for_the_input_is_shown_not_raised():
-    ex = widgets.ReceptiveFieldExplorer(input_side=6)  # three 3×3 convs: 6 -> 4 -> 2 -> 0
+def test_stack_too_deep_for_the_input_is_shown_not_raised(png):
+    ex = widgets.ReceptiveFieldExplorer(input_side=6, render=False)  # three 3×3 convs: 6 -> 4 -> 2 -> 0
     assert ex.error is not None and "must fit the input" in ex.error
     (out,) = ex.output.outputs
     assert out["output_type"] == "stream" and "Cannot draw these settings" in out["text"]
+    ex.render = True
     ex.preset.value = "one 3\u00d73 conv"  # recovers
-    assert ex.error is None and _png(ex.output).startswith(b"\x89PNG")
+    assert ex.error is None and png(ex.output).startswith(b"\x89PNG")
+
+
+def test_without_render_nothing_is_drawn_until_asked(png):
+    ex = widgets.ReceptiveFieldExplorer(render=False)
+    ex.row.value = 3
+    assert ex.n_draws == 2 and ex.output.outputs == ()
+    ex.render = True
+    ex.update()
+    assert png(ex.output).startswith(b"\x89PNG") and plt.get_fignums() == []
 
 
 def test_bad_arguments():
