@@ -16,7 +16,7 @@ matplotlib.use("Agg")  # before any test module imports pyplot: figures render o
 os.environ["CNNCOURSE_OFFLINE"] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the student-style implementations
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # shared test modules (submissions, checks.suite, ...)
 
 MODULES = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
 
@@ -67,14 +67,49 @@ def close_figures():
     plt.close("all")
 
 
-def unguarded(reference):
-    """A reference's own code, callable during a check, as if a student had written it."""
+def as_student(func):
+    """``func`` (a reference, or a mistake's variant built on one) as if a student had written it.
+
+    A new function, not marked as the reference, that runs ``func`` with the reference guard
+    lifted, so that a check accepts it as the student's and its calls to references work.
+    """
     from cnncourse.ref import _guard
 
-    inner = next(cell.cell_contents for cell in reference.__closure__ if callable(cell.cell_contents))
-
     def student(*args, **kwargs):
-        with _guard.trusted_code():  # the reference's helpers are references too
-            return inner(*args, **kwargs)
+        with _guard.trusted_code():
+            return func(*args, **kwargs)
 
+    student.__name__ = getattr(func, "__name__", "student")
     return student
+
+
+unguarded = as_student  # the name the reference tests use: a reference's code, callable during a check
+
+
+class Spy:
+    """Wraps a function and records the arguments of every call (``calls``: a list of (args, kwargs)).
+
+    >>> spy = Spy(max)
+    >>> spy(1, 2), spy.calls
+    (2, [((1, 2), {})])
+    """
+
+    def __init__(self, func):
+        self.func, self.calls = func, []
+        self.__name__ = getattr(func, "__name__", "spy")
+
+    def __call__(self, *args, **kwargs):
+        self.calls.append((args, kwargs))
+        return self.func(*args, **kwargs)
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Torch on one thread, as in the grader (``runner._one_thread``): reproducible to the bit, and on a
+    busy machine many times faster than torch's default for the course's small models."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

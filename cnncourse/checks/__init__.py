@@ -1,22 +1,29 @@
 """Checks that grade student functions against the course's references.
 
-One submodule per course module, loaded on first use::
+One submodule per course module, loaded on first use.  A visible test cell calls its check;
+a hidden test (between nbgrader's ``### BEGIN HIDDEN TESTS`` markers) calls the same check
+through :func:`hidden`, with ``hidden=True``::
 
     from cnncourse import checks
     checks.pixels_and_filters.check_pad2d(pad2d)
+    checks.hidden().pixels_and_filters.check_pad2d(pad2d, hidden=True)
 
-Hidden tests call ``checks.fresh()`` first: it reloads the checks and the references, so
-anything a notebook patched in them is undone before grading.
+The machinery the checks are written with (:class:`Case`, :class:`Mistake`,
+:class:`Mismatch`, :func:`run_check`, :class:`Property`, :func:`check_properties`, ...) lives
+in :mod:`cnncourse.checks._core` and is re-exported here.
 """
 
 import importlib
 import sys
 
-from ._core import CheckFailed
+from ._core import (Case, CheckFailed, FixtureDriver, Mismatch, Mistake, Property, Subject, check_properties,
+                    compare, grading_seed, hidden_rng, random_array, run_check, run_student)
 
 MODULES = ("pixels_and_filters", "convolution_layers", "backprop", "training_cnns")
 
-__all__ = ["CheckFailed", "fresh", *MODULES]
+__all__ = ["CheckFailed", "fresh", "hidden", "Case", "Mistake", "Mismatch", "Property", "Subject", "run_check",
+           "check_properties", "compare", "run_student", "FixtureDriver", "grading_seed", "hidden_rng",
+           "random_array", *MODULES]
 
 
 def __getattr__(name):
@@ -29,12 +36,25 @@ def fresh():
     """Reload every loaded ``cnncourse`` module (helpers first) and return ``cnncourse.checks``.
 
     ``importlib.reload`` re-executes each module in its own namespace, so functions a
-    student imported earlier see the restored globals too.
+    student imported earlier see the restored globals too.  The checks come last, this
+    package after its submodules (it re-exports names of :mod:`._core`).
     """
     loaded = sorted((name for name in sys.modules if name == "cnncourse" or name.startswith("cnncourse.")),
-                    key=lambda name: (name.startswith("cnncourse.checks"), name.count("."), name))
+                    key=lambda name: (name.startswith("cnncourse.checks"), name == __name__, name.count("."), name))
     for name in loaded:
         importlib.reload(sys.modules[name])
     for name in MODULES:
         importlib.import_module(f"{__name__}.{name}")
     return sys.modules[__name__]
+
+
+def hidden():
+    """The checks for a hidden-test cell: this package reloaded first, then everything :func:`fresh` reloads.
+
+    A hidden test runs as ``checks.hidden().<module>.check_<function>(<function>, hidden=True)``.
+    In the trusted grader its ``checks`` is the grader's own package; in a notebook's kernel
+    (``nbgrader validate``, plain Jupyter) the reload undoes what the notebook patched in the
+    checks and references (a notebook can still change anything in its own kernel: the points
+    come from the trusted grader, see DESIGN.md section 5).
+    """
+    return importlib.reload(sys.modules[__name__]).fresh()

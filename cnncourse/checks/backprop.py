@@ -6,36 +6,23 @@ centred numerical gradient.  ``hidden=True`` adds random cases drawn from
 ``CNNCOURSE_GRADING_SEED``.
 """
 
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 
 from ..helpers import toy_net as toy_helpers
 from ..ref import activations, conv, gradcheck, layers, pool, toy_net
 from ..ref._common import _pad, _stable_sigmoid as _sig, _windows
-from ._core import Case, Mistake, _Mismatch, hidden_rng, run_check
+from ..ref.gradcheck import relative_error
+from ._core import Case, Mismatch, Mistake, hidden_rng, random_array, run_check
+
+_rand = random_array  # standard normal inputs
 
 
-def _rand(shape, seed, dtype=np.float64):
-    return np.random.default_rng(seed).normal(size=shape).astype(dtype)
-
-
-def _num_grad(f, x, h=1e-6):
-    """Centred differences (trusted copy, independent of the student's code)."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        plus = f(x)
-        x[i] = old - h
-        minus = f(x)
-        x[i] = old
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
-
-
-def _rel_error(a, b):
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+def _num_grad(f, x):
+    """Centred differences (h = 1e-6) on a float64 copy of ``x``: the reference's, without its guard."""
+    return gradcheck._centred_differences(f, np.array(x, dtype=np.float64), 1e-6)
 
 
 # ------------------------------------------------------------------ forward pieces (trusted numpy)
@@ -44,31 +31,27 @@ def _conv(x, w, stride=1, padding=0):
     return np.einsum("ncijkl,fckl->nfij", _windows(_pad(x, padding), *w.shape[2:], stride), w)
 
 
-def _pool_windows(x, k, s):
-    return _windows(x, k, k, s)
-
-
 # ------------------------------------------------------------------ relu_backward
 
 def _relu_numeric(dout, x):
-    return lambda got: _rel_error(got, _num_grad(lambda xx: float(np.sum(np.maximum(xx, 0) * dout)), x))
+    return lambda got: relative_error(got, _num_grad(lambda xx: float(np.sum(np.maximum(xx, 0) * dout)), x))
 
 
 RELU_MISTAKES = [
-    Mistake("mask taken from dout instead of the input", lambda dout, x: dout * (dout > 0),
-            "the ReLU lets the gradient through where its *input* x was positive: dout * (x > 0)."),
-    Mistake("returned the mask", lambda dout, x: (np.asarray(x) > 0).astype(float),
-            "multiply the upstream gradient by the mask: dout * (x > 0)."),
-    Mistake("returned dout unchanged", lambda dout, x: np.array(dout, dtype=float),
-            "where x <= 0 the ReLU is flat, so the gradient there is 0."),
-    Mistake("multiplied by x", lambda dout, x: dout * np.maximum(x, 0),
-            "the ReLU's slope is 1 where x > 0, not x: dout * (x > 0)."),
-    Mistake("gradient at 0 taken as 1", lambda dout, x: dout * (np.asarray(x) >= 0),
-            "at x == 0 use slope 0 (x > 0, not x >= 0), as torch does."),
+    Mistake("mask taken from dout instead of the input", args=lambda a: {"x": a.dout},
+            hint="the ReLU lets the gradient through where its *input* x was positive: dout * (x > 0)."),
+    Mistake("returned the mask", args=lambda a: {"dout": np.ones(np.shape(a.x))},
+            hint="multiply the upstream gradient by the mask: dout * (x > 0)."),
+    Mistake("returned dout unchanged", output=lambda out, a: np.array(a.dout, dtype=float),
+            hint="where x <= 0 the ReLU is flat, so the gradient there is 0."),
+    Mistake("multiplied by x", output=lambda out, a: out * a.x,
+            hint="the ReLU's slope is 1 where x > 0, not x: dout * (x > 0)."),
+    Mistake("gradient at 0 taken as 1", output=lambda out, a: out + a.dout * (a.x == 0),
+            hint="at x == 0 use slope 0 (x > 0, not x >= 0), as torch does."),
 ]
 
 
-def check_relu_backward(relu_backward, hidden=False):
+def check_relu_backward(relu_backward: Callable, hidden: bool = False) -> None:
     """Check ``relu_backward(dout, x)``."""
     __tracebackhide__ = True
 
@@ -94,22 +77,22 @@ def check_relu_backward(relu_backward, hidden=False):
 # ------------------------------------------------------------------ flatten_backward
 
 FLATTEN_MISTAKES = [
-    Mistake("not reshaped", lambda dout, x_shape: np.array(dout, dtype=float),
-            "give the gradient the shape of flatten's input: dout.reshape(x_shape)."),
-    Mistake("channels-last order", lambda dout, x_shape: np.asarray(dout, dtype=float).reshape(
-        (x_shape[0], *x_shape[2:], x_shape[1])).transpose(0, 3, 1, 2) if len(x_shape) == 4 else
-        np.asarray(dout, dtype=float).reshape(x_shape),
-            "undo flatten's C, H, W order exactly: dout.reshape(x_shape), no transpose."),
-    Mistake("Fortran order", lambda dout, x_shape: np.asarray(dout, dtype=float).reshape(x_shape, order="F"),
+    Mistake("not reshaped", output=lambda out, a: np.array(a.dout, dtype=float),
+            hint="give the gradient the shape of flatten's input: dout.reshape(x_shape)."),
+    Mistake("channels-last order",
+            output=lambda out, a: out.reshape(out.shape[0], *out.shape[2:], out.shape[1]).transpose(0, 3, 1, 2)
+            if out.ndim == 4 else out,
+            hint="undo flatten's C, H, W order exactly: dout.reshape(x_shape), no transpose."),
+    Mistake("Fortran order", lambda dout, x_shape: np.reshape(dout, x_shape, order="F"),
             "use numpy's default (C) order, the same one flatten used."),
-    Mistake("transposed first", lambda dout, x_shape: np.asarray(dout, dtype=float).T.reshape(x_shape),
+    Mistake("transposed first", lambda dout, x_shape: np.asarray(dout).T.reshape(x_shape),
             "reshape dout (N, D) directly; transposing it mixes up the examples."),
-    Mistake("flattened everything", lambda dout, x_shape: np.asarray(dout, dtype=float).ravel(),
-            "keep the batch axis: the result has shape x_shape."),
+    Mistake("flattened everything", output=lambda out, a: out.ravel(),
+            hint="keep the batch axis: the result has shape x_shape."),
 ]
 
 
-def check_flatten_backward(flatten_backward, hidden=False):
+def check_flatten_backward(flatten_backward: Callable, hidden: bool = False) -> None:
     """Check ``flatten_backward(dout, x_shape)``."""
     __tracebackhide__ = True
     cases = [
@@ -130,26 +113,29 @@ def check_flatten_backward(flatten_backward, hidden=False):
 
 # ------------------------------------------------------------------ max_pool2d_backward
 
-def _pool_backward_variant(route, accumulate=True):
-    """Max-pool backward with a wrong routing rule (or ``=`` instead of ``+=`` when not ``accumulate``)."""
-    def variant(dout, x, kernel_size=2, stride=None):
-        x = np.asarray(x, dtype=float)
-        dout = np.asarray(dout, dtype=float)
-        s = kernel_size if stride is None else stride
-        dx = np.zeros_like(x)
-        for i in range(dout.shape[2]):
-            for j in range(dout.shape[3]):
-                win = x[:, :, i * s:i * s + kernel_size, j * s:j * s + kernel_size]
-                if win.shape[2:] != (kernel_size, kernel_size):
-                    continue  # a window that a wrong stride pushed off the map
-                share = route(win, dout[:, :, i, j])  # (N, C, K, K)
-                region = dx[:, :, i * s:i * s + kernel_size, j * s:j * s + kernel_size]
-                if accumulate:
-                    region += share
-                else:
-                    region[share != 0] = share[share != 0]
-        return dx
-    return variant
+def _max_pool_backward(dout, x, kernel_size=2, stride=None, *, route, accumulate=True, ignore_stride=False):
+    """Max-pool backward with a chosen routing rule ``route(window, dout) -> (N, C, K, K)``.
+
+    ``accumulate=False`` assigns (``=``) instead of adding (``+=``); ``ignore_stride`` places
+    window (i, j) at (i, j) * kernel_size whatever the stride.
+    """
+    x = np.asarray(x, dtype=float)
+    dout = np.asarray(dout, dtype=float)
+    k = kernel_size
+    s = k if ignore_stride or stride is None else stride
+    dx = np.zeros_like(x)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            win = x[:, :, i * s:i * s + k, j * s:j * s + k]
+            if win.shape[2:] != (k, k):
+                continue  # a window that a wrong stride pushed off the map
+            share = route(win, dout[:, :, i, j])  # (N, C, K, K)
+            region = dx[:, :, i * s:i * s + k, j * s:j * s + k]
+            if accumulate:
+                region += share
+            else:
+                region[share != 0] = share[share != 0]
+    return dx
 
 
 def _first_max_mask(win):
@@ -166,33 +152,46 @@ def _last_max_mask(win):
 
 def _pool_numeric(dout, x, kernel_size, stride):
     s = kernel_size if stride is None else stride
-    return lambda got: _rel_error(got, _num_grad(
-        lambda xx: float(np.sum(_pool_windows(xx, kernel_size, s).max(axis=(4, 5)) * dout)), x))
+    return lambda got: relative_error(got, _num_grad(
+        lambda xx: float(np.sum(_windows(xx, kernel_size, kernel_size, s).max(axis=(4, 5)) * dout)), x))
+
+
+def _route_every_cell(win, d):
+    return np.broadcast_to(d[..., None, None], win.shape)
+
+
+def _route_first_max(win, d):
+    return _first_max_mask(win) * d[..., None, None]
+
+
+def _route_all_maxima(win, d):
+    return (win == win.max(axis=(2, 3), keepdims=True)) * d[..., None, None]
+
+
+def _route_last_max(win, d):
+    return _last_max_mask(win) * d[..., None, None]
 
 
 POOL_MISTAKES = [
-    Mistake("gradient sent to every cell of the pooling window",
-            _pool_backward_variant(lambda win, d: np.broadcast_to(d[..., None, None], win.shape)),
+    Mistake("gradient sent to every cell of the pooling window", partial(_max_pool_backward, route=_route_every_cell),
             "only the maximum of each window affected the output: give that one cell the gradient, zeros elsewhere."),
     Mistake("gradient spread evenly (average-pool backward)",
-            _pool_backward_variant(lambda win, d: np.broadcast_to(d[..., None, None], win.shape) / win[0, 0].size),
+            partial(_max_pool_backward, route=lambda win, d: _route_every_cell(win, d) / win[0, 0].size),
             "that is average pooling's backward; max pooling routes the whole gradient to the argmax."),
-    Mistake("ties counted twice", _pool_backward_variant(
-        lambda win, d: (win == win.max(axis=(2, 3), keepdims=True)) * d[..., None, None]),
+    Mistake("ties counted twice", partial(_max_pool_backward, route=_route_all_maxima),
             "when several cells share the maximum, route the gradient once, to the first of them in row-major "
             "order (np.argmax over the flattened window), not to all of them."),
-    Mistake("last maximum instead of the first", _pool_backward_variant(lambda win, d: _last_max_mask(win) * d[..., None, None]),
+    Mistake("last maximum instead of the first", partial(_max_pool_backward, route=_route_last_max),
             "for ties, the convention is the first maximum in row-major order (what np.argmax returns)."),
     Mistake("overlapping windows overwrite instead of adding",
-            _pool_backward_variant(lambda win, d: _first_max_mask(win) * d[..., None, None], accumulate=False),
+            partial(_max_pool_backward, route=_route_first_max, accumulate=False),
             "with overlapping windows a cell can be the max of several windows: add (+=) their gradients."),
-    Mistake("stride ignored", lambda dout, x, kernel_size=2, stride=None: _pool_backward_variant(
-        lambda win, d: _first_max_mask(win) * d[..., None, None])(dout, x, kernel_size, kernel_size),
+    Mistake("stride ignored", partial(_max_pool_backward, route=_route_first_max, ignore_stride=True),
             "window (i, j) starts at (i*stride, j*stride); stride=None means stride = kernel_size."),
 ]
 
 
-def check_max_pool2d_backward(max_pool2d_backward, hidden=False):
+def check_max_pool2d_backward(max_pool2d_backward: Callable, hidden: bool = False) -> None:
     """Check ``max_pool2d_backward(dout, x, kernel_size=2, stride=None)``."""
     __tracebackhide__ = True
 
@@ -233,9 +232,9 @@ def _conv_numeric(dout, x, w, stride, padding):
         dx, dw, db = got
         loss = lambda xx, ww, bb: float(np.sum((_conv(xx, ww, stride, padding) + bb[None, :, None, None]) * dout))  # noqa: E731
         b = np.zeros(w.shape[0])
-        return max(_rel_error(dx, _num_grad(lambda xx: loss(xx, w, b), x)),
-                   _rel_error(dw, _num_grad(lambda ww: loss(x, ww, b), w)),
-                   _rel_error(db, _num_grad(lambda bb: loss(x, w, bb), b)))
+        return max(relative_error(dx, _num_grad(lambda xx: loss(xx, w, b), x)),
+                   relative_error(dw, _num_grad(lambda ww: loss(x, ww, b), w)),
+                   relative_error(db, _num_grad(lambda bb: loss(x, w, bb), b)))
     return error
 
 
@@ -258,44 +257,34 @@ def _conv_bw(dout, x, w, stride=1, padding=0, window_step=None, shift=True):
     return dxpad[:, :, before:before + h, before:before + wd], dw, dout.sum(axis=(0, 2, 3))
 
 
-def _conv_bw_variant(transform):
-    def variant(dout, x, w, stride=1, padding=0):
-        return transform(*(np.asarray(a, dtype=float) for a in (dout, x, w)), stride, padding)
-    return variant
-
-
-def _replace(triple, index, value):
-    out = list(triple)
-    out[index] = value
-    return tuple(out)
+def _conv_grads(a, **changes):
+    """The reference's (dx, dw, db) on the call's arguments with some of them changed."""
+    args = {"dout": a.dout, "x": a.x, "w": a.w, "stride": a.stride, "padding": a.padding, **changes}
+    return conv.conv2d_backward(**args)
 
 
 CONV_MISTAKES = [
-    Mistake("db not summed over batch and space",
-            _conv_bw_variant(lambda d, x, w, s, p: _replace(_conv_bw(d, x, w, s, p), 2, d[0].sum(axis=(1, 2)))),
-            "the bias touches every position of every image: db = dout.sum(axis=(0, 2, 3))."),
-    Mistake("db averaged instead of summed",
-            _conv_bw_variant(lambda d, x, w, s, p: _replace(_conv_bw(d, x, w, s, p), 2, d.mean(axis=(0, 2, 3)))),
-            "the loss adds up the contributions of every position: sum dout, don't average it."),
+    Mistake("db not summed over batch and space", output=lambda out, a: (*out[:2], a.dout[0].sum(axis=(1, 2))),
+            hint="the bias touches every position of every image: db = dout.sum(axis=(0, 2, 3))."),
+    Mistake("db averaged instead of summed", output=lambda out, a: (*out[:2], a.dout.mean(axis=(0, 2, 3))),
+            hint="the loss adds up the contributions of every position: sum dout, don't average it."),
     Mistake("dw missing the batch sum",
-            _conv_bw_variant(lambda d, x, w, s, p: _replace(_conv_bw(d, x, w, s, p), 1, _conv_bw(d[:1], x[:1], w, s, p)[1])),
-            "every image of the batch uses the same filters: add the dw of all N images."),
-    Mistake("dx without the kernel flip",
-            _conv_bw_variant(lambda d, x, w, s, p: _replace(_conv_bw(d, x, w, s, p), 0,
-                                                            _conv_bw(d, x, w[:, :, ::-1, ::-1], s, p)[0])),
-            "dx is a *full* convolution of dout with the kernel rotated by 180°: scatter dout[n, f, i, j] * w[f] "
-            "back onto the window it came from, and the flip happens by itself."),
-    Mistake("dw with the kernel flipped",
-            _conv_bw_variant(lambda d, x, w, s, p: _replace(_conv_bw(d, x, w, s, p), 1, _conv_bw(d, x, w, s, p)[1][:, :, ::-1, ::-1])),
-            "dw[f, c, a, b] = sum over n, i, j of dout[n, f, i, j] * xpad[n, c, i*stride + a, j*stride + b]: no flip."),
-    Mistake("stride ignored in backward", _conv_bw_variant(lambda d, x, w, s, p: _conv_bw(d, x, w, s, p, window_step=1)),
+            output=lambda out, a: (out[0], _conv_grads(a, dout=a.dout[:1], x=a.x[:1])[1], out[2]),
+            hint="every image of the batch uses the same filters: add the dw of all N images."),
+    Mistake("dx without the kernel flip", output=lambda out, a: (_conv_grads(a, w=a.w[:, :, ::-1, ::-1])[0], *out[1:]),
+            hint="dx is a *full* convolution of dout with the kernel rotated by 180°: scatter dout[n, f, i, j] * w[f] "
+                 "back onto the window it came from, and the flip happens by itself."),
+    Mistake("dw with the kernel flipped", output=lambda out, a: (out[0], out[1][:, :, ::-1, ::-1], out[2]),
+            hint="dw[f, c, a, b] = sum over n, i, j of dout[n, f, i, j] * xpad[n, c, i*stride + a, j*stride + b]: no "
+                 "flip."),
+    Mistake("stride ignored in backward", partial(_conv_bw, window_step=1),
             "output (i, j) came from the window at (i*stride, j*stride): send its gradient back there."),
-    Mistake("padding ignored in backward", _conv_bw_variant(lambda d, x, w, s, p: _conv_bw(d, x, w, s, p, shift=False)),
+    Mistake("padding ignored in backward", partial(_conv_bw, shift=False),
             "the forward pass saw the zero-padded input: compute the gradients on xpad, then crop dx by `padding`."),
 ]
 
 
-def check_conv2d_backward(conv2d_backward, hidden=False):
+def check_conv2d_backward(conv2d_backward: Callable, hidden: bool = False) -> None:
     """Check ``conv2d_backward(dout, x, w, stride=1, padding=0) -> (dx, dw, db)``."""
     __tracebackhide__ = True
 
@@ -335,37 +324,27 @@ def _dense_numeric(dout, x, w):
         dx, dw, db = got
         b = np.zeros(w.shape[1])
         loss = lambda xx, ww, bb: float(np.sum((xx @ ww + bb) * dout))  # noqa: E731
-        return max(_rel_error(dx, _num_grad(lambda xx: loss(xx, w, b), x)),
-                   _rel_error(dw, _num_grad(lambda ww: loss(x, ww, b), w)),
-                   _rel_error(db, _num_grad(lambda bb: loss(x, w, bb), b)))
+        return max(relative_error(dx, _num_grad(lambda xx: loss(xx, w, b), x)),
+                   relative_error(dw, _num_grad(lambda ww: loss(x, ww, b), w)),
+                   relative_error(db, _num_grad(lambda bb: loss(x, w, bb), b)))
     return error
 
 
-def _dense(dout, x, w):
-    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
-
-
-def _dense_variant(transform):
-    def variant(dout, x, w):
-        return transform(*(np.asarray(a, dtype=float) for a in (dout, x, w)))
-    return variant
-
-
 DENSE_MISTAKES = [
-    Mistake("dw transposed", _dense_variant(lambda d, x, w: _replace(_dense(d, x, w), 1, d.T @ x)),
-            "dw has w's shape (D, M): x.T @ dout."),
-    Mistake("dw missing the batch sum", _dense_variant(lambda d, x, w: _replace(_dense(d, x, w), 1, np.outer(x[0], d[0]))),
-            "all N examples use the same w: x.T @ dout adds their contributions."),
-    Mistake("dw averaged over the batch", _dense_variant(lambda d, x, w: _replace(_dense(d, x, w), 1, x.T @ d / len(x))),
-            "dout already carries any 1/N of the loss: dw = x.T @ dout, without dividing again."),
-    Mistake("db not summed over the batch", _dense_variant(lambda d, x, w: _replace(_dense(d, x, w), 2, d[0])),
-            "the bias is added to every example: db = dout.sum(axis=0)."),
-    Mistake("dx with w instead of w.T", _dense_variant(lambda d, x, w: _replace(_dense(d, x, w), 0, d @ w if w.shape[0] == w.shape[1] else d @ w.T)),
-            "dx = dout @ w.T: input d reaches the outputs through row d of w."),
+    Mistake("dw transposed", output=lambda out, a: (out[0], out[1].T, out[2]), hint="dw has w's shape (D, M): x.T @ dout."),
+    Mistake("dw missing the batch sum", output=lambda out, a: (out[0], np.outer(a.x[0], a.dout[0]), out[2]),
+            hint="all N examples use the same w: x.T @ dout adds their contributions."),
+    Mistake("dw averaged over the batch", output=lambda out, a: (out[0], out[1] / len(a.x), out[2]),
+            hint="dout already carries any 1/N of the loss: dw = x.T @ dout, without dividing again."),
+    Mistake("db not summed over the batch", output=lambda out, a: (*out[:2], np.array(a.dout[0], dtype=float)),
+            hint="the bias is added to every example: db = dout.sum(axis=0)."),
+    Mistake("dx with w instead of w.T",
+            output=lambda out, a: (a.dout @ a.w if a.w.shape[0] == a.w.shape[1] else out[0], *out[1:]),
+            hint="dx = dout @ w.T: input d reaches the outputs through row d of w."),
 ]
 
 
-def check_dense_backward(dense_backward, hidden=False):
+def check_dense_backward(dense_backward: Callable, hidden: bool = False) -> None:
     """Check ``dense_backward(dout, x, w) -> (dx, dw, db)`` for ``out = x @ w + b``."""
     __tracebackhide__ = True
 
@@ -390,28 +369,25 @@ def _yhat(z):
 
 
 BCE_MISTAKES = [
-    Mistake("sum instead of mean", lambda z, y: _yhat(z) - y,
-            "the loss is the mean over the batch, so its gradient carries a 1/N: (sigmoid(z) - y) / N."),
-    Mistake("sign error", lambda z, y: (y - _yhat(z)) / np.size(z),
-            "dL/dz = (ŷ - y) / N: the loss grows when ŷ moves away from y."),
+    Mistake("sum instead of mean", output=lambda out, a: out * np.size(a.z),
+            hint="the loss is the mean over the batch, so its gradient carries a 1/N: (sigmoid(z) - y) / N."),
+    Mistake("sign error", output=lambda out, a: -out, hint="dL/dz = (ŷ - y) / N: the loss grows when ŷ moves away from y."),
     Mistake("used z instead of sigmoid(z)", lambda z, y: (np.asarray(z, float) - y) / np.size(z),
             "the prediction is ŷ = sigmoid(z); the gradient is (ŷ - y) / N."),
-    Mistake("sigmoid's derivative applied again",
-            lambda z, y: _yhat(z) * (1 - _yhat(z)) * (_yhat(z) - y) / np.size(z),
-            "for sigmoid + cross-entropy the ŷ(1 - ŷ) of the sigmoid cancels against the cross-entropy's "
-            "denominator: the gradient is just (ŷ - y) / N."),
-    Mistake("gradient w.r.t. ŷ instead of z",
-            lambda z, y: (_yhat(z) - y) / np.clip(_yhat(z) * (1 - _yhat(z)), 1e-12, None) / np.size(z),
-            "the function returns dL/dz (the logits), which simplifies to (ŷ - y) / N."),
+    Mistake("sigmoid's derivative applied again", output=lambda out, a: _yhat(a.z) * (1 - _yhat(a.z)) * out,
+            hint="for sigmoid + cross-entropy the ŷ(1 - ŷ) of the sigmoid cancels against the cross-entropy's "
+                 "denominator: the gradient is just (ŷ - y) / N."),
+    Mistake("gradient w.r.t. ŷ instead of z", output=lambda out, a: out / np.clip(_yhat(a.z) * (1 - _yhat(a.z)), 1e-12, None),
+            hint="the function returns dL/dz (the logits), which simplifies to (ŷ - y) / N."),
 ]
 
 
-def check_sigmoid_bce_backward(sigmoid_bce_backward, hidden=False):
+def check_sigmoid_bce_backward(sigmoid_bce_backward: Callable, hidden: bool = False) -> None:
     """Check ``sigmoid_bce_backward(z, y)`` = d mean BCE(sigmoid(z), y) / dz."""
     __tracebackhide__ = True
 
     def case(name, z, y, is_hidden=False, **kw):
-        return Case(name, (z, y), hidden=is_hidden, numeric=lambda got: _rel_error(got, _num_grad(
+        return Case(name, (z, y), hidden=is_hidden, numeric=lambda got: relative_error(got, _num_grad(
             lambda zz: float(np.mean(np.maximum(zz, 0) - zz * y + np.log1p(np.exp(-np.abs(zz))))), z)), **kw)
 
     cases = [
@@ -444,37 +420,29 @@ def _f_exp(x):
     return float(np.sum(np.exp(x) * np.sin(3 * x)))
 
 
-def _num_variant(step):
-    def variant(f, x, h=1e-5):
-        x = np.array(x, dtype=float)
-        grad = np.zeros_like(x)
-        for i in np.ndindex(x.shape):
-            grad[i] = step(f, x, i, h)
-        return grad
-    return variant
-
-
-def _nudged(f, x, i, delta):
-    y = x.copy()
-    y[i] += delta
-    return f(y)
+def _forward_differences(f, x, h=1e-5):
+    x = np.array(x, dtype=float)
+    grad, fx = np.zeros_like(x), f(x)
+    for i in np.ndindex(x.shape):
+        y = x.copy()
+        y[i] += h
+        grad[i] = (f(y) - fx) / h
+    return grad
 
 
 NUMGRAD_MISTAKES = [
-    Mistake("forward differences", _num_variant(lambda f, x, i, h: (_nudged(f, x, i, h) - f(x)) / h),
+    Mistake("forward differences", _forward_differences,
             "use centred differences, (f(x + h) - f(x - h)) / (2h): their error shrinks like h², not h."),
-    Mistake("divided by h instead of 2h", _num_variant(lambda f, x, i, h: (_nudged(f, x, i, h) - _nudged(f, x, i, -h)) / h),
-            "x + h and x - h are 2h apart: divide by 2h."),
-    Mistake("not divided by the step", _num_variant(lambda f, x, i, h: _nudged(f, x, i, h) - _nudged(f, x, i, -h)),
-            "a derivative is a difference *quotient*: divide by 2h."),
-    Mistake("h ignored", _num_variant(lambda f, x, i, h: (_nudged(f, x, i, 1e-3) - _nudged(f, x, i, -1e-3)) / 2e-3),
-            "use the step `h` you were given."),
+    Mistake("divided by h instead of 2h", output=lambda grad, a: grad * 2, hint="x + h and x - h are 2h apart: divide by 2h."),
+    Mistake("not divided by the step", output=lambda grad, a: grad * (2 * a.h),
+            hint="a derivative is a difference *quotient*: divide by 2h."),
+    Mistake("h ignored", args={"h": 1e-3}, hint="use the step `h` you were given."),
     Mistake("every entry nudged at once", lambda f, x, h=1e-5: np.full(np.shape(x), (f(np.asarray(x, float) + h) - f(np.asarray(x, float) - h)) / (2 * h)),
             "nudge one entry at a time (np.ndindex) and keep the others fixed: each entry has its own partial derivative."),
 ]
 
 
-def check_numerical_gradient(numerical_gradient, hidden=False):
+def check_numerical_gradient(numerical_gradient: Callable, hidden: bool = False) -> None:
     """Check ``numerical_gradient(f, x, h=1e-5)``."""
     __tracebackhide__ = True
     cases = [
@@ -504,29 +472,30 @@ def _toy_case_inputs(seed):
     return params, images[k], int(labels[k])
 
 
-def _toy_fwd(p, image, relu=True, pool="max", flip=False, biases=True, sigmoid=True, order="C"):
-    w = np.asarray(p["w"], float)[::-1, ::-1] if flip else np.asarray(p["w"], float)
-    z1 = _conv(np.asarray(image, float)[None, None], w[None, None])[0, 0] + (float(p["b"]) if biases else 0.0)
+def _toy_fwd(p, image, relu=True, pool="max", sigmoid=True, order="C"):
+    """The toy network's forward pass (trusted numpy), with a knob for each way to get it wrong."""
+    z1 = _conv(np.asarray(image, float)[None, None], np.asarray(p["w"], float)[None, None])[0, 0] + float(p["b"])
     a1 = np.maximum(z1, 0) if relu else z1
-    win = _pool_windows(a1[None, None], 2, 2)[0, 0]
+    win = _windows(a1[None, None], 2, 2, 2)[0, 0]
     pooled = win.max(axis=(2, 3)) if pool == "max" else win.mean(axis=(2, 3))
     h = pooled.ravel(order=order)
-    z = float(h @ np.asarray(p["v"], float) + (float(p["c"]) if biases else 0.0))
+    z = float(h @ np.asarray(p["v"], float) + float(p["c"]))
     return float(_sig(np.array(z))) if sigmoid else z
 
 
+def _params_with(a, **values):
+    return {"params": {**a.params, **values}}
+
+
 TOY_FORWARD_MISTAKES = [
-    Mistake("ReLU forgotten", lambda params, image: _toy_fwd(params, image, relu=False),
-            "apply the ReLU to the conv output before pooling."),
-    Mistake("average pooling instead of max", lambda params, image: _toy_fwd(params, image, pool="avg"),
-            "the network uses 2x2 *max* pooling."),
-    Mistake("kernel flipped (true convolution)", lambda params, image: _toy_fwd(params, image, flip=True),
-            "the conv layer computes cross-correlation: no kernel flip."),
-    Mistake("biases forgotten", lambda params, image: _toy_fwd(params, image, biases=False),
-            "add b after the convolution and c after the dense layer."),
-    Mistake("returned the logit", lambda params, image: _toy_fwd(params, image, sigmoid=False),
-            "return the probability ŷ = sigmoid(z), not z."),
-    Mistake("flatten in the wrong order", lambda params, image: _toy_fwd(params, image, order="F"),
+    Mistake("ReLU forgotten", partial(_toy_fwd, relu=False), "apply the ReLU to the conv output before pooling."),
+    Mistake("average pooling instead of max", partial(_toy_fwd, pool="avg"), "the network uses 2x2 *max* pooling."),
+    Mistake("kernel flipped (true convolution)", args=lambda a: _params_with(a, w=np.asarray(a.params["w"])[::-1, ::-1]),
+            hint="the conv layer computes cross-correlation: no kernel flip."),
+    Mistake("biases forgotten", args=lambda a: _params_with(a, b=0.0, c=0.0),
+            hint="add b after the convolution and c after the dense layer."),
+    Mistake("returned the logit", partial(_toy_fwd, sigmoid=False), "return the probability ŷ = sigmoid(z), not z."),
+    Mistake("flatten in the wrong order", partial(_toy_fwd, order="F"),
             "flatten the 2x2 pooled map row by row (pooled.ravel()), matching v's order."),
 ]
 
@@ -535,12 +504,12 @@ def _scalar_view(out):
     if isinstance(out, np.ndarray) and out.size == 1:
         out = out.item()
     if not isinstance(out, (float, int, np.floating, np.integer)) or isinstance(out, bool):
-        raise _Mismatch("type", f"expected a float (the probability ŷ), got {type(out).__name__}.",
-                        "return a single number, e.g. float(y_hat).")
+        raise Mismatch(f"expected a float (the probability ŷ), got {type(out).__name__}.",
+                       "return a single number, e.g. float(y_hat).", stage="type")
     return np.array(float(out))
 
 
-def check_toy_forward(toy_forward, hidden=False):
+def check_toy_forward(toy_forward: Callable, hidden: bool = False) -> None:
     """Check ``toy_forward(params, image) -> ŷ``."""
     __tracebackhide__ = True
     cases = [Case(f"parameters and image #{s}", _toy_case_inputs(s)[:2], project=_scalar_view) for s in range(6)]
@@ -556,12 +525,12 @@ _KEYS = ("w", "b", "v", "c")
 
 def _grads_view(out):
     if not isinstance(out, (tuple, list)) or len(out) != 2 or not isinstance(out[1], dict):
-        raise _Mismatch("type", f"expected a pair (loss, grads) with grads a dict, got {type(out).__name__}.",
-                        "return loss, {'w': dw, 'b': db, 'v': dv, 'c': dc}.")
+        raise Mismatch(f"expected a pair (loss, grads) with grads a dict, got {type(out).__name__}.",
+                       "return loss, {'w': dw, 'b': db, 'v': dv, 'c': dc}.", stage="type")
     loss, grads = out
     missing = [k for k in _KEYS if k not in grads]
     if missing:
-        raise _Mismatch("type", f"grads is missing {missing}.", "include a gradient for every parameter: w, b, v, c.")
+        raise Mismatch(f"grads is missing {missing}.", "include a gradient for every parameter: w, b, v, c.", stage="type")
     return (np.array(float(loss)), *(np.asarray(grads[k], dtype=float).reshape(toy_helpers.TOY_PARAMS[k]) for k in _KEYS))
 
 
@@ -576,65 +545,57 @@ def _toy_numeric(params, image, label):
                 yhat = _toy_fwd(p, image)
                 z = np.log(yhat) - np.log1p(-yhat)
                 return float(np.maximum(z, 0) - z * label + np.log1p(np.exp(-abs(z))))
-            errs.append(_rel_error(grads[key], _num_grad(loss_of, np.asarray(params[key], dtype=float))))
+            got_grad = np.asarray(grads[key], dtype=float).reshape(toy_helpers.TOY_PARAMS[key])
+            errs.append(relative_error(got_grad, _num_grad(loss_of, np.asarray(params[key], dtype=float))))
         return max(errs)
     return error
 
 
-def _to_first_max(window, d):
+def _toy_first_max(window, d):
     routed = np.zeros_like(window)
     routed.flat[np.argmax(window)] = d
     return routed
 
 
-def _toy_grads_variant(change):
-    """The reference backprop with one step changed (built from trusted numpy pieces)."""
-    def variant(params, image, label):
-        p = {k: np.asarray(v, float) for k, v in params.items()}
-        x = np.asarray(image, float)
-        z1 = _conv(x[None, None], p["w"][None, None])[0, 0] + float(p["b"])
-        a1 = np.maximum(z1, 0)
-        win = _pool_windows(a1[None, None], 2, 2)[0, 0]
-        pooled = win.max(axis=(2, 3))
-        h = pooled.ravel()
-        z = float(h @ p["v"] + float(p["c"]))
-        yhat = float(_sig(np.array(z)))
-        loss = float(max(z, 0) - z * label + np.log1p(np.exp(-abs(z))))
-        dz = change.get("dz", lambda yh, y: yh - y)(yhat, label)
-        dv, dc, dh = dz * h, dz, dz * p["v"]
-        dpooled = dh.reshape(2, 2)
-        da1 = np.zeros((4, 4))
-        for i in range(2):
-            for j in range(2):
-                w2 = a1[2 * i:2 * i + 2, 2 * j:2 * j + 2]
-                da1[2 * i:2 * i + 2, 2 * j:2 * j + 2] += change.get("pool", _to_first_max)(w2, dpooled[i, j])
-        dz1 = change.get("relu", lambda d, z1, a1: d * (z1 > 0))(da1, z1, a1)
-        dw = _conv(x[None, None], dz1[None, None])[0, 0]
-        if "dw" in change:
-            dw = change["dw"](dw)
-        db = change.get("db", lambda dz1: dz1.sum())(dz1)
-        return loss, {"w": dw, "b": np.array(db), "v": dv, "c": np.array(dc)}
-    return variant
+def _toy_backprop(params, image, label, *, route=_toy_first_max, relu=None, db=None):
+    """The toy network's loss and gradients (trusted numpy) with one backward step replaced:
+    ``route(window, d)`` for the max-pool, ``relu(d, z1)`` for the ReLU, ``db(dz1)`` for the conv bias."""
+    p = {k: np.asarray(v, float) for k, v in params.items()}
+    x = np.asarray(image, float)
+    z1 = _conv(x[None, None], p["w"][None, None])[0, 0] + float(p["b"])
+    a1 = np.maximum(z1, 0)
+    h = _windows(a1[None, None], 2, 2, 2)[0, 0].max(axis=(2, 3)).ravel()
+    z = float(h @ p["v"] + float(p["c"]))
+    loss = float(max(z, 0) - z * label + np.log1p(np.exp(-abs(z))))
+    dz = float(_sig(np.array(z))) - label
+    dpooled = (dz * p["v"]).reshape(2, 2)
+    da1 = np.zeros((4, 4))
+    for i in range(2):
+        for j in range(2):
+            da1[2 * i:2 * i + 2, 2 * j:2 * j + 2] += route(a1[2 * i:2 * i + 2, 2 * j:2 * j + 2], dpooled[i, j])
+    dz1 = relu(da1, z1) if relu else da1 * (z1 > 0)
+    dw = _conv(x[None, None], dz1[None, None])[0, 0]
+    return loss, {"w": dw, "b": np.array(db(dz1) if db else dz1.sum()), "v": dz * h, "c": np.array(dz)}
 
 
 TOY_GRADIENTS_MISTAKES = [
-    Mistake("sign error in the loss gradient", _toy_grads_variant({"dz": lambda yh, y: y - yh}),
-            "dL/dz = ŷ - y for sigmoid + binary cross-entropy."),
+    Mistake("sign error in the loss gradient", output=lambda out, a: (out[0], {k: -g for k, g in out[1].items()}),
+            hint="dL/dz = ŷ - y for sigmoid + binary cross-entropy."),
     Mistake("gradient sent to every cell of the pooling window",
-            _toy_grads_variant({"pool": lambda w2, d: np.full_like(w2, d)}),
+            partial(_toy_backprop, route=lambda w2, d: np.full_like(w2, d)),
             "max-pool backward routes each gradient only to its window's argmax."),
-    Mistake("ReLU mask taken from the gradient", _toy_grads_variant({"relu": lambda d, z1, a1: d * (d > 0)}),
+    Mistake("ReLU mask taken from the gradient", partial(_toy_backprop, relu=lambda d, z1: d * (d > 0)),
             "mask with the ReLU's input: dz1 = da1 * (z1 > 0)."),
-    Mistake("ReLU backward skipped", _toy_grads_variant({"relu": lambda d, z1, a1: d}),
+    Mistake("ReLU backward skipped", partial(_toy_backprop, relu=lambda d, z1: d),
             "multiply by the ReLU mask (z1 > 0) between pooling and the conv."),
-    Mistake("dw with the kernel flipped", _toy_grads_variant({"dw": lambda dw: dw[::-1, ::-1]}),
-            "dL/dw[a, b] = sum over i, j of dz1[i, j] * image[i + a, j + b]: the image correlated with dz1."),
-    Mistake("db not summed over positions", _toy_grads_variant({"db": lambda dz1: dz1[0, 0]}),
+    Mistake("dw with the kernel flipped", output=lambda out, a: (out[0], {**out[1], "w": out[1]["w"][::-1, ::-1]}),
+            hint="dL/dw[a, b] = sum over i, j of dz1[i, j] * image[i + a, j + b]: the image correlated with dz1."),
+    Mistake("db not summed over positions", partial(_toy_backprop, db=lambda dz1: dz1[0, 0]),
             "b is added at all 16 conv positions: db = dz1.sum()."),
 ]
 
 
-def check_toy_gradients(toy_gradients, hidden=False):
+def check_toy_gradients(toy_gradients: Callable, hidden: bool = False) -> None:
     """Check ``toy_gradients(params, image, label) -> (loss, grads)``."""
     __tracebackhide__ = True
     names = ("loss", "dL/dw", "dL/db", "dL/dv", "dL/dc")
@@ -653,46 +614,29 @@ def check_toy_gradients(toy_gradients, hidden=False):
 
 # ------------------------------------------------------------------ train_toy
 
-def _train_variant(update=None, mean=True, record_after=False, lr_override=None, start=None):
-    def variant(images, labels, lr=0.5, steps=100, seed=0):
-        params = start(seed) if start else toy_helpers.init_toy_params(seed)
-        step_lr = lr if lr_override is None else lr_override
-        losses = []
-        for _ in range(steps):
-            total, acc = 0.0, {k: np.zeros_like(v) for k, v in params.items()}
-            for image, label in zip(images, labels):
-                loss, g = _toy_grads_variant({})(params, image, int(label))
-                total += loss
-                for k in acc:
-                    acc[k] = acc[k] + (g[k] / len(images) if mean else g[k])
-            new = {k: (update or (lambda p, g, lr: p - lr * g))(params[k], acc[k], step_lr) for k in params}
-            if record_after:
-                total = sum(_toy_grads_variant({})(new, im, int(lb))[0] for im, lb in zip(images, labels))
-            losses.append(total / len(images))
-            params = new
-        return params, losses
-    return variant
+def _mean_loss(params, images, labels):
+    return sum(toy_net.toy_gradients(params, image, int(label))[0] for image, label in zip(images, labels)) / len(images)
 
 
 TRAIN_MISTAKES = [
-    Mistake("sign error in the update", _train_variant(update=lambda p, g, lr: p + lr * g),
-            "step *against* the gradient: param = param - lr * grad (the loss should go down)."),
-    Mistake("gradients summed instead of averaged", _train_variant(mean=False),
-            "use the gradient of the *mean* loss: divide the summed gradients by the number of images."),
-    Mistake("parameters never updated", _train_variant(update=lambda p, g, lr: p),
-            "assign the updated values back: params[key] = params[key] - lr * grads[key]."),
-    Mistake("learning rate ignored", _train_variant(lr_override=0.1),
-            "use the `lr` argument in the update."),
-    Mistake("losses recorded after the update", _train_variant(record_after=True),
-            "append the mean loss computed *before* each update (the one the gradients came from)."),
+    Mistake("sign error in the update", args=lambda a: {"lr": -a.lr},
+            hint="step *against* the gradient: param = param - lr * grad (the loss should go down)."),
+    Mistake("gradients summed instead of averaged", args=lambda a: {"lr": a.lr * len(a.images)},
+            hint="use the gradient of the *mean* loss: divide the summed gradients by the number of images."),
+    Mistake("parameters never updated", args={"lr": 0.0},
+            hint="assign the updated values back: params[key] = params[key] - lr * grads[key]."),
+    Mistake("learning rate ignored", args={"lr": 0.1}, hint="use the `lr` argument in the update."),
+    Mistake("losses recorded after the update",
+            output=lambda out, a: (out[0], [*out[1][1:], _mean_loss(out[0], a.images, a.labels)]),
+            hint="append the mean loss computed *before* each update (the one the gradients came from)."),
 ]
 
 
 def _train_view(images, labels):
     def view(out):
         if not isinstance(out, (tuple, list)) or len(out) != 2 or not isinstance(out[0], dict):
-            raise _Mismatch("type", f"expected a pair (params, losses), got {type(out).__name__}.",
-                            "return params, losses.")
+            raise Mismatch(f"expected a pair (params, losses), got {type(out).__name__}.", "return params, losses.",
+                           stage="type")
         params, losses = out
         losses = np.asarray(losses, dtype=float)
         acc = np.mean([(_toy_fwd(_clean(params), im) > 0.5) == lb
@@ -705,11 +649,11 @@ def _train_view(images, labels):
 def _clean(params):
     missing = [k for k in _KEYS if k not in params]
     if missing:
-        raise _Mismatch("type", f"params is missing {missing}.", "return the trained dict with keys w, b, v, c.")
+        raise Mismatch(f"params is missing {missing}.", "return the trained dict with keys w, b, v, c.", stage="type")
     return {k: np.asarray(params[k], dtype=float).reshape(toy_helpers.TOY_PARAMS[k]) for k in _KEYS}
 
 
-def check_train_toy(train_toy, hidden=False):
+def check_train_toy(train_toy: Callable, hidden: bool = False) -> None:
     """Check ``train_toy(images, labels, lr=0.5, steps=100, seed=0) -> (params, losses)``."""
     __tracebackhide__ = True
     names = ("training accuracy", "loss went down (1 = yes)", "the first 10 losses")

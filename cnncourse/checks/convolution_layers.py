@@ -1,66 +1,61 @@
 """Checks for module 02_convolution_layers.
 
 Introduced in notebooks/02_convolution_layers.ipynb.  Each ``check_<function>`` takes the
-student's function, runs named cases against the references (:mod:`cnncourse.conv`,
-:mod:`cnncourse.activations`, :mod:`cnncourse.pool`, :mod:`cnncourse.architecture`), names
-known mistakes in its hints and prints one line when everything passes.  ``hidden=True``
+student's function, runs named cases against the references (:mod:`cnncourse.ref.conv`,
+:mod:`cnncourse.ref.activations`, :mod:`cnncourse.ref.pool`, :mod:`cnncourse.ref.layers`,
+:mod:`cnncourse.ref.layer_specs`), names known mistakes in its hints (most as changed arguments
+or outputs of the reference) and prints one line when everything passes.  ``hidden=True``
 adds random cases drawn from ``CNNCOURSE_GRADING_SEED``.
 """
+
+import functools
+from collections.abc import Callable
 
 import numpy as np
 
 from ..ref import activations, conv, layer_specs, layers, pool
-from ..ref._common import _pad, _windows
-from ._core import Case, Mistake, _Mismatch, hidden_rng, run_check
+from ..ref._common import _windows
+from ._core import Case, Mismatch, Mistake, hidden_rng, random_array, run_check
 
-
-def _rand(shape, seed, dtype=np.float64, low=-3, high=4):
-    """Small distinct integers as floats: exact sums, and flips or swaps change the numbers."""
-    return np.random.default_rng(seed).integers(low, high, size=shape).astype(dtype)
+#: Small distinct integers as floats: exact sums, and flips or swaps change the numbers.
+_rand = functools.partial(random_array, integers=(-3, 4))
 
 
 # ------------------------------------------------------------------ conv2d_forward_naive
 
-def _conv(x, w, b, stride=1, padding=0):
-    """Trusted numpy convolution for the variants (independent of the student's code)."""
-    x, w, b = (np.asarray(a, dtype=float) for a in (x, w, b))
-    return np.einsum("ncijkl,fckl->nfij", _windows(_pad(x, padding), *w.shape[2:], stride), w) + b[None, :, None, None]
-
-
-def _conv_variant(transform):
-    def variant(x, w, b, stride=1, padding=0):
-        return transform(*(np.asarray(a, dtype=float) for a in (x, w, b)), stride, padding)
-    return variant
+def _bias(b):
+    return np.asarray(b)[None, :, None, None]
 
 
 CONV_MISTAKES = [
-    Mistake("channels not summed", _conv_variant(lambda x, w, b, s, p: _conv(x[:, :1], w[:, :1], b, s, p)),
-            "filter f has one kernel per input channel: multiply the whole (C, KH, KW) window by w[f] and sum "
-            "over channels too, not just channel 0."),
-    Mistake("channels averaged instead of summed",
-            _conv_variant(lambda x, w, b, s, p: (_conv(x, w, 0 * b, s, p) / x.shape[1]) + b[None, :, None, None]),
-            "add the per-channel results: np.sum over (C, KH, KW), not np.mean."),
-    Mistake("bias missing", _conv_variant(lambda x, w, b, s, p: _conv(x, w, 0 * b, s, p)),
-            "add b[f] to every output of filter f."),
-    Mistake("bias added per channel", _conv_variant(lambda x, w, b, s, p: _conv(x, w, x.shape[1] * b, s, p)),
-            "add the bias once per output value, after summing over channels, not once per channel."),
-    Mistake("bias of the wrong filter",
-            _conv_variant(lambda x, w, b, s, p: _conv(x, w, np.full_like(b, b[0]), s, p)),
-            "output channel f gets its own bias b[f]."),
-    Mistake("stride ignored", _conv_variant(lambda x, w, b, s, p: _conv(x, w, b, 1, p)),
-            "move the window `stride` pixels at a time: OH = (H + 2*padding - KH) // stride + 1."),
-    Mistake("padding ignored", _conv_variant(lambda x, w, b, s, p: _conv(x, w, b, s, 0)),
-            "pad H and W with `padding` zeros on each side first (np.pad on axes 2 and 3 only)."),
-    Mistake("H/W swapped", _conv_variant(lambda x, w, b, s, p: _conv(x, w, b, s, p).transpose(0, 1, 3, 2)),
-            "the output is (N, F, OH, OW): rows (from H, KH) before columns (from W, KW)."),
-    Mistake("kernel flipped (true convolution)",
-            _conv_variant(lambda x, w, b, s, p: _conv(x, w[:, :, ::-1, ::-1], b, s, p)),
-            "a conv layer computes cross-correlation: window[c, a, d] * w[f, c, a, d], no flipping."),
+    Mistake("channels not summed", args=lambda a: {"x": a.x[:, :1], "w": a.w[:, :1]},
+            hint="filter f has one kernel per input channel: multiply the whole (C, KH, KW) window by w[f] and sum "
+                 "over channels too, not just channel 0."),
+    Mistake("channels averaged instead of summed", args=lambda a: {"b": 0 * a.b},
+            output=lambda out, a: out / a.x.shape[1] + _bias(a.b),
+            hint="add the per-channel results: np.sum over (C, KH, KW), not np.mean."),
+    Mistake("bias missing", args=lambda a: {"b": 0 * a.b}, hint="add b[f] to every output of filter f."),
+    Mistake("bias added per channel", args=lambda a: {"b": a.x.shape[1] * a.b},
+            hint="add the bias once per output value, after summing over channels, not once per channel."),
+    Mistake("bias of the wrong filter", args=lambda a: {"b": np.full_like(a.b, a.b[0])},
+            hint="output channel f gets its own bias b[f]."),
+    Mistake("stride ignored", args={"stride": 1},
+            hint="move the window `stride` pixels at a time: OH = (H + 2*padding - KH) // stride + 1."),
+    Mistake("padding ignored", args={"padding": 0},
+            hint="pad H and W with `padding` zeros on each side first (np.pad on axes 2 and 3 only)."),
+    Mistake("H/W swapped", output=lambda out, a: out.transpose(0, 1, 3, 2),
+            hint="the output is (N, F, OH, OW): rows (from H, KH) before columns (from W, KW)."),
+    Mistake("kernel flipped (true convolution)", args=lambda a: {"w": a.w[:, :, ::-1, ::-1]},
+            hint="a conv layer computes cross-correlation: window[c, a, d] * w[f, c, a, d], no flipping."),
 ]
 
 
-def conv_layer_cases(hidden):
-    """The convolution-layer cases (x, w, b, stride, padding), shared with module 04's im2col conv."""
+def conv_layer_cases(hidden: bool) -> list[Case]:
+    """The convolution-layer cases (x, w, b, stride, padding), shared with module 04's im2col conv.
+
+    >>> [(case.name, case.args[0].shape) for case in conv_layer_cases(hidden=False)][:2]
+    [('1 image, 1 channel, 1 filter', (1, 1, 4, 4)), ('3 input channels are summed', (1, 3, 5, 5))]
+    """
     c = lambda name, x, w, b, **kw: Case(name, (x, w, b), kw)  # noqa: E731
     cases = [
         c("1 image, 1 channel, 1 filter", _rand((1, 1, 4, 4), 0), _rand((1, 1, 3, 3), 1), np.array([0.5])),
@@ -88,7 +83,7 @@ def conv_layer_cases(hidden):
     return cases
 
 
-def check_conv2d_forward_naive(conv2d_forward_naive, hidden=False):
+def check_conv2d_forward_naive(conv2d_forward_naive: Callable, hidden: bool = False) -> None:
     """Check ``conv2d_forward_naive(x, w, b, stride=1, padding=0)``."""
     __tracebackhide__ = True
     cases = conv_layer_cases(hidden)
@@ -126,23 +121,17 @@ def _hidden_act_cases(cases, alpha_name=None):
     return cases
 
 
-def _v(f):
-    """Wrap a numpy expression as an activation variant (float input)."""
-    def variant(x, *args, **kwargs):
-        with np.errstate(all="ignore"):
-            return f(np.asarray(x, dtype=float), *args, **kwargs)
-    return variant
-
-
 RELU_MISTAKES = [
-    Mistake("negative part kept as its size", _v(lambda x: np.abs(x)), "ReLU sets negative values to 0: np.maximum(x, 0)."),
-    Mistake("minimum instead of maximum", _v(lambda x: np.minimum(x, 0)), "keep the positive part: np.maximum(x, 0)."),
-    Mistake("clipped at 1", _v(lambda x: np.clip(x, 0, 1)), "ReLU has no upper limit: positive values pass unchanged."),
-    Mistake("returns the mask", _v(lambda x: (x > 0).astype(float)), "return the values where x > 0, not a 0/1 mask: x * (x > 0)."),
+    Mistake("negative part kept as its size", lambda x: np.abs(x), "ReLU sets negative values to 0: np.maximum(x, 0)."),
+    Mistake("minimum instead of maximum", lambda x: np.minimum(x, 0), "keep the positive part: np.maximum(x, 0)."),
+    Mistake("clipped at 1", output=lambda out, a: np.minimum(out, 1),
+            hint="ReLU has no upper limit: positive values pass unchanged."),
+    Mistake("returns the mask", output=lambda out, a: (out > 0).astype(float),
+            hint="return the values where x > 0, not a 0/1 mask: x * (x > 0)."),
 ]
 
 
-def check_relu(relu, hidden=False):
+def check_relu(relu: Callable, hidden: bool = False) -> None:
     """Check ``relu(x)``."""
     __tracebackhide__ = True
     cases = _act_cases(big=False)
@@ -151,17 +140,16 @@ def check_relu(relu, hidden=False):
 
 
 LEAKY_MISTAKES = [
-    Mistake("alpha ignored", _v(lambda x, alpha=0.01: np.where(x > 0, x, 0.01 * x)),
-            "use the `alpha` argument, not a fixed 0.01."),
-    Mistake("plain ReLU", _v(lambda x, alpha=0.01: np.maximum(x, 0)), "negative values become alpha * x, not 0."),
-    Mistake("alpha on the positive side", _v(lambda x, alpha=0.01: np.where(x > 0, alpha * x, x)),
+    Mistake("alpha ignored", args={"alpha": 0.01}, hint="use the `alpha` argument, not a fixed 0.01."),
+    Mistake("plain ReLU", args={"alpha": 0.0}, hint="negative values become alpha * x, not 0."),
+    Mistake("alpha on the positive side", lambda x, alpha=0.01: np.where(x > 0, alpha * x, x),
             "positive values pass unchanged; only negative ones are scaled by alpha."),
-    Mistake("max(x, alpha)", _v(lambda x, alpha=0.01: np.maximum(x, alpha)),
+    Mistake("max(x, alpha)", lambda x, alpha=0.01: np.maximum(x, alpha),
             "the negative part is alpha * x (a line through 0), not the constant alpha."),
 ]
 
 
-def check_leaky_relu(leaky_relu, hidden=False):
+def check_leaky_relu(leaky_relu: Callable, hidden: bool = False) -> None:
     """Check ``leaky_relu(x, alpha=0.01)``."""
     __tracebackhide__ = True
     cases = _act_cases("alpha", 0.01, big=False)
@@ -170,20 +158,19 @@ def check_leaky_relu(leaky_relu, hidden=False):
 
 
 ELU_MISTAKES = [
-    Mistake("alpha ignored", _v(lambda x, alpha=1.0: np.where(x > 0, x, np.expm1(np.minimum(x, 0)))),
-            "scale the negative part by `alpha`: alpha * (exp(x) - 1)."),
-    Mistake("forgot the -1", _v(lambda x, alpha=1.0: np.where(x > 0, x, alpha * np.exp(np.minimum(x, 0)))),
-            "ELU is alpha * (exp(x) - 1) for x <= 0, so it is 0 at x = 0 and tends to -alpha."),
-    Mistake("exponential on the positive side", _v(lambda x, alpha=1.0: np.where(x > 0, alpha * np.expm1(x), x)),
+    Mistake("alpha ignored", args={"alpha": 1.0}, hint="scale the negative part by `alpha`: alpha * (exp(x) - 1)."),
+    Mistake("forgot the -1", output=lambda out, a: out + a.alpha * (a.x <= 0),
+            hint="ELU is alpha * (exp(x) - 1) for x <= 0, so it is 0 at x = 0 and tends to -alpha."),
+    Mistake("exponential on the positive side", lambda x, alpha=1.0: np.where(x > 0, alpha * np.expm1(x), x),
             "positive values pass unchanged; the exponential is for x <= 0."),
-    Mistake("plain ReLU", _v(lambda x, alpha=1.0: np.maximum(x, 0)), "negative values become alpha * (exp(x) - 1), not 0."),
+    Mistake("plain ReLU", args={"alpha": 0.0}, hint="negative values become alpha * (exp(x) - 1), not 0."),
 ]
 
 _ELU_OVERFLOW = ("np.where evaluates both branches, so exp(x) overflows for large positive x even where it is "
                  "not used: compute it on np.minimum(x, 0).")
 
 
-def check_elu(elu, hidden=False):
+def check_elu(elu: Callable, hidden: bool = False) -> None:
     """Check ``elu(x, alpha=1.0)``."""
     __tracebackhide__ = True
     cases = _act_cases("alpha", 1.0, hint=_ELU_OVERFLOW)
@@ -192,17 +179,17 @@ def check_elu(elu, hidden=False):
 
 
 SIGMOID_MISTAKES = [
-    Mistake("sign error", _v(lambda x: 1 / (1 + np.exp(x))), "sigmoid(x) = 1 / (1 + exp(-x)): it grows with x."),
-    Mistake("forgot the 1 +", _v(lambda x: 1 / np.exp(-x)), "sigmoid(x) = 1 / (1 + exp(-x))."),
-    Mistake("tanh instead of sigmoid", _v(lambda x: np.tanh(x)), "sigmoid maps to (0, 1); tanh maps to (-1, 1)."),
-    Mistake("logistic of x/2", _v(lambda x: 1 / (1 + np.exp(-x / 2))), "use exp(-x), not exp(-x/2)."),
+    Mistake("sign error", args=lambda a: {"x": -a.x}, hint="sigmoid(x) = 1 / (1 + exp(-x)): it grows with x."),
+    Mistake("forgot the 1 +", lambda x: 1 / np.exp(-x), "sigmoid(x) = 1 / (1 + exp(-x))."),
+    Mistake("tanh instead of sigmoid", lambda x: np.tanh(x), "sigmoid maps to (0, 1); tanh maps to (-1, 1)."),
+    Mistake("logistic of x/2", args=lambda a: {"x": a.x / 2}, hint="use exp(-x), not exp(-x/2)."),
 ]
 
 _SIGMOID_OVERFLOW = ("sigmoid overflow: exp(-x) overflows for x < -709. With z = exp(-|x|) (never above 1), "
                      "sigmoid(x) = 1/(1+z) for x >= 0 and z/(1+z) for x < 0.")
 
 
-def check_sigmoid(sigmoid, hidden=False):
+def check_sigmoid(sigmoid: Callable, hidden: bool = False) -> None:
     """Check ``sigmoid(x)``: right values and no overflow warning for large ``|x|``."""
     __tracebackhide__ = True
     cases = _act_cases(hint=_SIGMOID_OVERFLOW)
@@ -211,17 +198,18 @@ def check_sigmoid(sigmoid, hidden=False):
 
 
 TANH_MISTAKES = [
-    Mistake("sigmoid instead of tanh", _v(lambda x: 1 / (1 + np.exp(-x))), "tanh maps to (-1, 1) and tanh(0) = 0."),
-    Mistake("2*sigmoid(x) - 1", _v(lambda x: 2 / (1 + np.exp(-x)) - 1), "tanh(x) = 2*sigmoid(2x) - 1: note the 2x."),
-    Mistake("sign error", _v(lambda x: -np.tanh(x)), "tanh(x) = (e^x - e^-x) / (e^x + e^-x): positive for x > 0."),
-    Mistake("sinh instead of tanh", _v(lambda x: np.sinh(x)), "divide by cosh: tanh = sinh / cosh."),
+    Mistake("sigmoid instead of tanh", lambda x: 1 / (1 + np.exp(-x)), "tanh maps to (-1, 1) and tanh(0) = 0."),
+    Mistake("2*sigmoid(x) - 1", args=lambda a: {"x": a.x / 2}, hint="tanh(x) = 2*sigmoid(2x) - 1: note the 2x."),
+    Mistake("sign error", output=lambda out, a: -out,
+            hint="tanh(x) = (e^x - e^-x) / (e^x + e^-x): positive for x > 0."),
+    Mistake("sinh instead of tanh", lambda x: np.sinh(x), "divide by cosh: tanh = sinh / cosh."),
 ]
 
 _TANH_OVERFLOW = ("overflow: e^x and e^-x overflow for |x| > 709 and inf/inf is nan. Use np.tanh, or "
                   "z = exp(-2|x|): tanh(x) = sign(x) * (1 - z) / (1 + z).")
 
 
-def check_tanh(tanh, hidden=False):
+def check_tanh(tanh: Callable, hidden: bool = False) -> None:
     """Check ``tanh(x)``."""
     __tracebackhide__ = True
     cases = _act_cases(hint=_TANH_OVERFLOW)
@@ -231,14 +219,10 @@ def check_tanh(tanh, hidden=False):
 
 # ------------------------------------------------------------------ pooling
 
-def _pool(x, k, stride=None, op=np.max):
-    x = np.asarray(x, dtype=float)
-    return op(_windows(x, k, k, k if stride is None else stride), axis=(4, 5))
-
-
-def _pool_ceil(x, k, stride, op):
+def _pool_ceil(x, kernel_size=2, stride=None, *, op):
     """Pooling that keeps a last, partial window (ceil mode), over the pixels it has."""
-    s = k if stride is None else stride
+    k, s = kernel_size, kernel_size if stride is None else stride
+    x = np.asarray(x, dtype=float)
     oh, ow = (-(-(n - k) // s) + 1 for n in x.shape[2:])
     padded = np.full(x.shape[:2] + ((oh - 1) * s + k, (ow - 1) * s + k), np.nan)
     padded[:, :, :x.shape[2], :x.shape[3]] = x
@@ -246,36 +230,28 @@ def _pool_ceil(x, k, stride, op):
     return nan_op(_windows(padded, k, k, s), axis=(4, 5))
 
 
-def _pool_variant(transform):
-    def variant(x, kernel_size=2, stride=None):
-        return transform(np.asarray(x, dtype=float), kernel_size, stride)
-    return variant
-
-
 def _pool_mistakes(op, other, other_name):
     return [
-        Mistake("pooling windows overlapping wrongly (stride ignored)",
-                _pool_variant(lambda x, k, s: _pool(x, k, 1, op)),
-                "windows start every `stride` pixels; stride=None means stride = kernel_size, so the windows tile "
-                "the input without overlapping."),
-        Mistake("pooling windows overlapping wrongly (stride always = kernel_size)",
-                _pool_variant(lambda x, k, s: _pool(x, k, k, op)),
-                "when stride < kernel_size the windows overlap: start window (i, j) at (i*stride, j*stride)."),
-        Mistake("H/W swapped", _pool_variant(lambda x, k, s: _pool(x, k, s, op).transpose(0, 1, 3, 2)),
-                "the output is (N, C, OH, OW): rows from H first."),
-        Mistake("pooled across channels", _pool_variant(lambda x, k, s: op(_pool(x, k, s, op), axis=1, keepdims=True)),
-                "pool each channel on its own: the output keeps all C channels."),
-        Mistake(f"{other_name} instead", _pool_variant(lambda x, k, s: _pool(x, k, s, other)),
+        Mistake("pooling windows overlapping wrongly (stride ignored)", args={"stride": 1},
+                hint="windows start every `stride` pixels; stride=None means stride = kernel_size, so the windows "
+                     "tile the input without overlapping."),
+        Mistake("pooling windows overlapping wrongly (stride always = kernel_size)", args={"stride": None},
+                hint="when stride < kernel_size the windows overlap: start window (i, j) at (i*stride, j*stride)."),
+        Mistake("H/W swapped", output=lambda out, a: out.transpose(0, 1, 3, 2),
+                hint="the output is (N, C, OH, OW): rows from H first."),
+        Mistake("pooled across channels", output=lambda out, a: op(out, axis=1, keepdims=True),
+                hint="pool each channel on its own: the output keeps all C channels."),
+        Mistake(f"{other_name} instead", other,
                 f"this function takes the {'maximum' if op is np.max else 'mean'} of each window."),
-        Mistake("partial windows at the edge kept", _pool_variant(lambda x, k, s: _pool_ceil(x, k, s, op)),
+        Mistake("partial windows at the edge kept", functools.partial(_pool_ceil, op=op),
                 "like torch, drop a last window that does not fit: OH = (H - kernel_size) // stride + 1."),
     ]
 
 
-MAX_POOL_MISTAKES = _pool_mistakes(np.max, np.mean, "average")
-AVG_POOL_MISTAKES = _pool_mistakes(np.mean, np.max, "max") + [
-    Mistake("sum instead of mean", _pool_variant(lambda x, k, s: _pool(x, k, s, np.sum)),
-            "divide each window's sum by kernel_size**2 (or use .mean)."),
+MAX_POOL_MISTAKES = _pool_mistakes(np.max, pool.avg_pool2d_forward, "average")
+AVG_POOL_MISTAKES = _pool_mistakes(np.mean, pool.max_pool2d_forward, "max") + [
+    Mistake("sum instead of mean", output=lambda out, a: out * a.kernel_size**2,
+            hint="divide each window's sum by kernel_size**2 (or use .mean)."),
 ]
 
 
@@ -307,7 +283,7 @@ def _hidden_pool_cases(cases):
     return cases
 
 
-def check_max_pool2d_forward(max_pool2d_forward, hidden=False):
+def check_max_pool2d_forward(max_pool2d_forward: Callable, hidden: bool = False) -> None:
     """Check ``max_pool2d_forward(x, kernel_size=2, stride=None)``."""
     __tracebackhide__ = True
     cases = _pool_cases()
@@ -315,7 +291,7 @@ def check_max_pool2d_forward(max_pool2d_forward, hidden=False):
               cases=_hidden_pool_cases(cases) if hidden else cases, mistakes=MAX_POOL_MISTAKES)
 
 
-def check_avg_pool2d_forward(avg_pool2d_forward, hidden=False):
+def check_avg_pool2d_forward(avg_pool2d_forward: Callable, hidden: bool = False) -> None:
     """Check ``avg_pool2d_forward(x, kernel_size=2, stride=None)``."""
     __tracebackhide__ = True
     cases = _pool_cases()
@@ -323,35 +299,24 @@ def check_avg_pool2d_forward(avg_pool2d_forward, hidden=False):
               cases=_hidden_pool_cases(cases) if hidden else cases, mistakes=AVG_POOL_MISTAKES)
 
 
-def _as_conv_variant(make_w, stride_of=lambda k: k):
-    def variant(x, kernel_size):
-        x = np.asarray(x, dtype=float)
-        ch = x.shape[1]
-        return _conv(x, make_w(ch, kernel_size), np.zeros(ch), stride=stride_of(kernel_size))
-    return variant
-
-
-def _diag(ch, k, value):
-    w = np.zeros((ch, ch, k, k))
-    w[np.arange(ch), np.arange(ch)] = value
-    return w
-
-
 AVG_AS_CONV_MISTAKES = [
-    Mistake("channels mixed", _as_conv_variant(lambda ch, k: np.full((ch, ch, k, k), 1 / k**2)),
-            "output channel c must only see input channel c: w[c, c] is the mean kernel, w[c, d] = 0 for d != c."),
-    Mistake("channels mixed (averaged over channels)", _as_conv_variant(lambda ch, k: np.full((ch, ch, k, k), 1 / (ch * k**2))),
-            "pooling works per channel: w[c, c] = 1/K² and zeros on the other channels, not 1/(C·K²) everywhere."),
-    Mistake("kernel not normalized", _as_conv_variant(lambda ch, k: _diag(ch, k, 1.0)),
-            "the mean kernel is 1/K² everywhere (it sums to 1)."),
-    Mistake("stride not set", _as_conv_variant(lambda ch, k: _diag(ch, k, 1 / k**2), lambda k: 1),
+    Mistake("channels mixed", output=lambda out, a: np.broadcast_to(out.sum(axis=1, keepdims=True), out.shape).copy(),
+            hint="output channel c must only see input channel c: w[c, c] is the mean kernel, w[c, d] = 0 for "
+                 "d != c."),
+    Mistake("channels mixed (averaged over channels)",
+            output=lambda out, a: np.broadcast_to(out.mean(axis=1, keepdims=True), out.shape).copy(),
+            hint="pooling works per channel: w[c, c] = 1/K² and zeros on the other channels, not 1/(C·K²) "
+                 "everywhere."),
+    Mistake("kernel not normalized", output=lambda out, a: out * a.kernel_size**2,
+            hint="the mean kernel is 1/K² everywhere (it sums to 1)."),
+    Mistake("stride not set", lambda x, kernel_size: pool.avg_pool2d_forward(x, kernel_size, stride=1),
             "pooling windows do not overlap: call your conv with stride = kernel_size."),
-    Mistake("divided by K instead of K²", _as_conv_variant(lambda ch, k: _diag(ch, k, 1 / k)),
-            "a KxK window has K² pixels: each weight is 1/K²."),
+    Mistake("divided by K instead of K²", output=lambda out, a: out * a.kernel_size,
+            hint="a KxK window has K² pixels: each weight is 1/K²."),
 ]
 
 
-def check_avg_pool_as_conv(avg_pool_as_conv, hidden=False):
+def check_avg_pool_as_conv(avg_pool_as_conv: Callable, hidden: bool = False) -> None:
     """Check ``avg_pool_as_conv(x, kernel_size)`` (which uses the student's own convolution)."""
     __tracebackhide__ = True
     cases = [
@@ -375,21 +340,19 @@ def check_avg_pool_as_conv(avg_pool_as_conv, hidden=False):
 # ------------------------------------------------------------------ flatten_forward
 
 FLATTEN_MISTAKES = [
-    Mistake("batch flattened too", lambda x: np.asarray(x).ravel(), "keep the batch axis: the output is (N, C*H*W)."),
-    Mistake("channels-last order", lambda x: np.moveaxis(np.asarray(x), 1, -1).reshape(len(x), -1) if np.ndim(x) == 4
-            else np.asarray(x).reshape(len(x), -1),
-            "flatten in (C, H, W) order like torch.flatten(x, 1): x.reshape(N, -1), no transpose first."),
-    Mistake("H/W swapped", lambda x: np.swapaxes(np.asarray(x), -1, -2).reshape(len(x), -1) if np.ndim(x) == 4
-            else np.asarray(x).reshape(len(x), -1),
-            "flatten rows of W values one after the other: x.reshape(N, -1)."),
-    Mistake("transposed result", lambda x: np.asarray(x).reshape(len(x), -1).T,
-            "one row per example: the output is (N, C*H*W), not (C*H*W, N)."),
-    Mistake("features and batch mixed", lambda x: np.asarray(x).reshape(-1, len(x)),
-            "reshape to (N, -1): the batch size goes first. reshape(-1, N) scrambles the examples."),
+    Mistake("batch flattened too", output=lambda out, a: out.ravel(), hint="keep the batch axis: the output is (N, C*H*W)."),
+    Mistake("channels-last order", args=lambda a: {"x": np.moveaxis(a.x, 1, -1) if a.x.ndim == 4 else a.x},
+            hint="flatten in (C, H, W) order like torch.flatten(x, 1): x.reshape(N, -1), no transpose first."),
+    Mistake("H/W swapped", args=lambda a: {"x": np.swapaxes(a.x, -1, -2) if a.x.ndim == 4 else a.x},
+            hint="flatten rows of W values one after the other: x.reshape(N, -1)."),
+    Mistake("transposed result", output=lambda out, a: out.T,
+            hint="one row per example: the output is (N, C*H*W), not (C*H*W, N)."),
+    Mistake("features and batch mixed", output=lambda out, a: out.reshape(-1, len(out)),
+            hint="reshape to (N, -1): the batch size goes first. reshape(-1, N) scrambles the examples."),
 ]
 
 
-def check_flatten_forward(flatten_forward, hidden=False):
+def check_flatten_forward(flatten_forward: Callable, hidden: bool = False) -> None:
     """Check ``flatten_forward(x) -> (N, C*H*W)``."""
     __tracebackhide__ = True
     cases = [
@@ -414,16 +377,16 @@ def _rows(n_layers, n_fields, label):
     """A projection that turns the student's rows into named, comparable values."""
     def project(rows):
         if not isinstance(rows, (list, tuple)):
-            raise _Mismatch("type", f"expected a list with one row per layer, got {type(rows).__name__}.",
-                            "return a list such as [(output_shape, weights, biases), ...].")
+            raise Mismatch(f"expected a list with one row per layer, got {type(rows).__name__}.",
+                           "return a list such as [(output_shape, weights, biases), ...].", stage="type")
         if len(rows) != n_layers:
-            raise _Mismatch("length", f"expected {n_layers} rows (one per layer), got {len(rows)}.",
-                            "append one row for every layer, activations and flatten included.")
+            raise Mismatch(f"expected {n_layers} rows (one per layer), got {len(rows)}.",
+                           "append one row for every layer, activations and flatten included.", stage="length")
         values = []
         for row in rows:
             if not isinstance(row, (list, tuple)) or len(row) != n_fields:
-                raise _Mismatch("type", f"expected each row to be a tuple {label}, got {row!r}.",
-                                f"append a tuple {label} for each layer.")
+                raise Mismatch(f"expected each row to be a tuple {label}, got {row!r}.",
+                               f"append a tuple {label} for each layer.", stage="type")
             for item in row:
                 if isinstance(item, (tuple, list)):
                     values.append(str(tuple(int(s) for s in item)))
@@ -442,52 +405,36 @@ def _names(layers, fields):
 CONV3 = {"type": "conv", "filters": 10, "kernel_size": 3}
 
 
-def _count_variant(weights_of, shape_of=None):
-    """count_params with a wrong rule for conv/dense weights or output shape (trusted numpy)."""
-    def variant(layers, input_shape):
-        rows = []
-        shape = tuple(input_shape)
-        for layer in layers:
-            kind = layer["type"]
-            new_shape, w, b = shape, 0, 0
-            if kind == "flatten":
-                new_shape = (int(np.prod(shape)),)
-            elif kind == "dense":
-                new_shape, w, b = (layer["units"],), shape[0] * layer["units"], layer["units"]
-            elif kind in ("conv", "maxpool", "avgpool"):
-                k, s = layer["kernel_size"], layer.get("stride") or (1 if kind == "conv" else layer["kernel_size"])
-                p = layer.get("padding", 0)
-                side = shape_of or (lambda n, k, s, p: (n + 2 * p - k) // s + 1)
-                oh, ow = side(shape[1], k, s, p), side(shape[2], k, s, p)
-                if kind == "conv":
-                    new_shape, w, b = (layer["filters"], oh, ow), layer["filters"] * shape[0] * k * k, layer["filters"]
-                else:
-                    new_shape = (shape[0], oh, ow)
-            w, b = weights_of(kind, layer, shape, new_shape, w, b)
-            rows.append((new_shape, w, b))
-            shape = new_shape
-        return rows
-    return variant
+def _layer_rows(rows, a):
+    """(layer, its input shape, its row) for count_params' rows on the call's layers."""
+    inputs = [tuple(a.input_shape)] + [tuple(row[0]) for row in rows[:-1]]
+    return zip(a.layers, inputs, rows)
+
+
+def _with_layers(a, change, kinds):
+    return {"layers": [{**layer, **change} if layer["type"] in kinds else layer for layer in a.layers]}
 
 
 COUNT_MISTAKES = [
-    Mistake("bias forgotten in counts", _count_variant(lambda kind, L, i, o, w, b: (w, 0)),
-            "every conv filter and every dense unit has one bias: biases = F (conv) or U (dense)."),
+    Mistake("bias forgotten in counts", output=lambda rows, a: [(shape, w, 0) for shape, w, _ in rows],
+            hint="every conv filter and every dense unit has one bias: biases = F (conv) or U (dense)."),
     Mistake("conv params counted per position",
-            _count_variant(lambda kind, L, i, o, w, b: (w * o[1] * o[2], b) if kind == "conv" else (w, b)),
-            "a filter's weights are shared by all positions: F*C*K*K, whatever the output size."),
+            output=lambda rows, a: [(s, w * s[1] * s[2] if L["type"] == "conv" else w, b) for L, (s, w, b) in
+                                    zip(a.layers, rows)],
+            hint="a filter's weights are shared by all positions: F*C*K*K, whatever the output size."),
     Mistake("input channels ignored",
-            _count_variant(lambda kind, L, i, o, w, b: (w // i[0], b) if kind == "conv" else (w, b)),
-            "each filter has one KxK kernel per input channel: F*C*K*K weights."),
+            output=lambda rows, a: [(s, w // i[0] if L["type"] == "conv" else w, b) for L, i, (s, w, b) in
+                                    _layer_rows(rows, a)],
+            hint="each filter has one KxK kernel per input channel: F*C*K*K weights."),
     Mistake("pooling given parameters",
-            _count_variant(lambda kind, L, i, o, w, b: (i[0] * L["kernel_size"] ** 2, 0) if kind.endswith("pool") else (w, b)),
-            "pooling has no weights: it only takes the max or mean of each window."),
-    Mistake("padding ignored in the output size", _count_variant(lambda kind, L, i, o, w, b: (w, b),
-                                                                 lambda n, k, s, p: (n - k) // s + 1),
-            "OH = (H + 2*padding - K) // stride + 1."),
-    Mistake("stride ignored in the output size", _count_variant(lambda kind, L, i, o, w, b: (w, b),
-                                                                lambda n, k, s, p: n + 2 * p - k + 1),
-            "divide by the stride: OH = (H + 2*padding - K) // stride + 1 (pooling's stride defaults to K)."),
+            output=lambda rows, a: [(s, i[0] * L["kernel_size"] ** 2, 0) if L["type"].endswith("pool") else (s, w, b)
+                                    for L, i, (s, w, b) in _layer_rows(rows, a)],
+            hint="pooling has no weights: it only takes the max or mean of each window."),
+    Mistake("padding ignored in the output size", args=lambda a: _with_layers(a, {"padding": 0}, ("conv",)),
+            hint="OH = (H + 2*padding - K) // stride + 1."),
+    Mistake("stride ignored in the output size",
+            args=lambda a: _with_layers(a, {"stride": 1}, ("conv", "maxpool", "avgpool")),
+            hint="divide by the stride: OH = (H + 2*padding - K) // stride + 1 (pooling's stride defaults to K)."),
 ]
 
 
@@ -502,7 +449,7 @@ SMALL_CNN = [CONV3, {"type": "conv", "filters": 8, "kernel_size": 3}]
 DENSE_NET = [{"type": "flatten"}, {"type": "dense", "units": 20}, {"type": "relu"}, {"type": "dense", "units": 10}]
 
 
-def check_count_params(count_params, hidden=False):
+def check_count_params(count_params: Callable, hidden: bool = False) -> None:
     """Check ``count_params(layers, input_shape)`` -> [(output_shape, weights, biases), ...]."""
     __tracebackhide__ = True
     fields = ("output shape", "weights", "biases")
@@ -537,35 +484,35 @@ def check_count_params(count_params, hidden=False):
     run_check(count_params, reference=layer_specs.count_params, cases=cases, mistakes=COUNT_MISTAKES)
 
 
-def _rf_variant(step):
-    def variant(layers):
-        size, jump, rows = 1, 1, []
-        for layer in layers:
-            if layer["type"] != "relu":
-                k = layer["kernel_size"]
-                s = layer.get("stride") or (1 if layer["type"] == "conv" else k)
-                size, jump = step(size, jump, k, s, layer.get("padding", 0))
-            rows.append((size, jump))
-        return rows
-    return variant
+def _receptive_fields(layers, grow):
+    """(size, jump) rows with the size grown by ``grow(size, jump, K, stride, padding)`` (the jumps stay right)."""
+    size, jump, rows = 1, 1, []
+    for layer in layers:
+        if layer["type"] != "relu":
+            k = layer["kernel_size"]
+            s = layer.get("stride") or (1 if layer["type"] == "conv" else k)
+            size, jump = grow(size, jump, k, s, layer.get("padding", 0)), jump * s
+        rows.append((size, jump))
+    return rows
 
 
 RF_MISTAKES = [
-    Mistake("jump ignored", _rf_variant(lambda r, j, k, s, p: (r + (k - 1), j * s)),
+    Mistake("jump ignored", functools.partial(_receptive_fields, grow=lambda r, j, k, s, p: r + (k - 1)),
             "after a stride-s layer neighbouring units are s input pixels apart: size += (K - 1) * jump, "
             "then jump *= stride."),
-    Mistake("adding K instead of K - 1", _rf_variant(lambda r, j, k, s, p: (r + k * j, j * s)),
+    Mistake("adding K instead of K - 1", functools.partial(_receptive_fields, grow=lambda r, j, k, s, p: r + k * j),
             "a KxK window adds K - 1 pixels to what one unit sees: two 3x3 layers see 5x5, not 6x6."),
-    Mistake("jump updated too early", _rf_variant(lambda r, j, k, s, p: (r + (k - 1) * j * s, j * s)),
+    Mistake("jump updated too early",
+            functools.partial(_receptive_fields, grow=lambda r, j, k, s, p: r + (k - 1) * j * s),
             "use the jump *before* this layer when growing the size; update the jump afterwards."),
-    Mistake("sizes multiplied", _rf_variant(lambda r, j, k, s, p: (r * k, j * s)),
+    Mistake("sizes multiplied", functools.partial(_receptive_fields, grow=lambda r, j, k, s, p: r * k),
             "receptive fields grow by addition: size += (K - 1) * jump (two 3x3 layers: 5, not 9)."),
-    Mistake("padding counted", _rf_variant(lambda r, j, k, s, p: (r + (k - 1) * j + 2 * p, j * s)),
+    Mistake("padding counted", functools.partial(_receptive_fields, grow=lambda r, j, k, s, p: r + (k - 1) * j + 2 * p),
             "padding adds zeros around the input; it does not change how many input pixels a unit sees."),
 ]
 
 
-def check_receptive_field(receptive_field, hidden=False):
+def check_receptive_field(receptive_field: Callable, hidden: bool = False) -> None:
     """Check ``receptive_field(layers)`` -> [(size, jump), ...]."""
     __tracebackhide__ = True
     c3 = {"type": "conv", "filters": 4, "kernel_size": 3}

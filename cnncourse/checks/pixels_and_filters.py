@@ -5,53 +5,48 @@ student's function, runs named cases against :mod:`cnncourse.ref.filters`, names
 mistakes in its hints, and prints one line when everything passes.  ``hidden=True`` adds
 random cases drawn from ``CNNCOURSE_GRADING_SEED``.
 """
+from collections.abc import Callable
 
 import numpy as np
 
 from ..ref import filters, layer_specs
-from ._core import Case, Mistake, _Mismatch, hidden_rng, run_check
+from ._core import Case, Mismatch, Mistake, hidden_rng, random_array, run_check
 
 # ------------------------------------------------------------------ inputs
 
 
 def _image(h, w, seed=0, dtype=np.float64):
     """A deterministic image with distinct values (so flips and transposes show)."""
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, 10, size=(h, w)).astype(dtype)
+    return random_array((h, w), seed, dtype, integers=(0, 10))
 
 
 def _kernel(kh, kw, seed=1, dtype=np.float64):
-    rng = np.random.default_rng(seed)
-    k = rng.integers(-3, 4, size=(kh, kw)).astype(dtype)
+    k = random_array((kh, kw), seed, dtype, integers=(-3, 4))
     k.flat[0] = 5  # never symmetric: a flipped kernel gives different numbers
     return k
 
 
 # ------------------------------------------------------------------ conv_output_size
 
-def _out_size(formula):
-    def variant(n, kernel_size, stride=1, padding=0):
-        return formula(n, kernel_size, stride, padding)
-    return variant
-
-
 CONV_OUTPUT_SIZE_MISTAKES = [
-    Mistake("stride ignored", _out_size(lambda n, k, s, p: n + 2 * p - k + 1),
-            "divide the number of free positions by the stride: (n + 2*padding - kernel_size) // stride + 1."),
-    Mistake("forgot the +1", _out_size(lambda n, k, s, p: (n + 2 * p - k) // s),
-            "the window's first position counts too: add 1 after dividing by the stride."),
-    Mistake("padding only on one side", _out_size(lambda n, k, s, p: (n + p - k) // s + 1),
+    Mistake("stride ignored", args={"stride": 1},
+            hint="divide the number of free positions by the stride: (n + 2*padding - kernel_size) // stride + 1."),
+    Mistake("forgot the +1", output=lambda out, a: out - 1,
+            hint="the window's first position counts too: add 1 after dividing by the stride."),
+    Mistake("padding only on one side",
+            lambda n, kernel_size, stride=1, padding=0: (n + padding - kernel_size) // stride + 1,
             "padding is added on *each* side, so the padded length is n + 2*padding."),
-    Mistake("padding ignored", _out_size(lambda n, k, s, p: (n - k) // s + 1),
+    Mistake("padding ignored", lambda n, kernel_size, stride=1, padding=0: (n - kernel_size) // stride + 1,
             "include the padding: the window slides over n + 2*padding pixels."),
-    Mistake("rounded up", _out_size(lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1),
+    Mistake("rounded up", lambda n, kernel_size, stride=1, padding=0: -(-(n + 2 * padding - kernel_size) // stride) + 1,
             "a window that would stick out past the edge is dropped: round down with //."),
-    Mistake("+1 added before dividing", _out_size(lambda n, k, s, p: (n + 2 * p - k + 1) // s),
+    Mistake("+1 added before dividing",
+            lambda n, kernel_size, stride=1, padding=0: (n + 2 * padding - kernel_size + 1) // stride,
             "divide first, then add 1: (n + 2*padding - kernel_size) // stride + 1."),
 ]
 
 
-def check_conv_output_size(conv_output_size, hidden=False):
+def check_conv_output_size(conv_output_size: Callable, hidden: bool = False) -> None:
     """Check ``conv_output_size(n, kernel_size, stride=1, padding=0) -> int``."""
     __tracebackhide__ = True
     c = lambda name, *args, **kw: Case(name, args, kw)  # noqa: E731
@@ -83,51 +78,37 @@ def check_conv_output_size(conv_output_size, hidden=False):
 
 # ------------------------------------------------------------------ pad2d
 
-def _np_pad(image, padding, np_mode, value=0.0, sides=None):
-    sides = sides or ((padding, padding), (padding, padding))
-    if np_mode == "constant":
-        return np.pad(image, sides, mode="constant", constant_values=value)
-    return np.pad(image, sides, mode=np_mode)
+def _crop(out, rows, cols):
+    """``out`` without the first (negative: last) ``rows`` rows and ``cols`` columns: padding on one side only."""
+    return out[max(rows, 0):out.shape[0] + min(rows, 0), max(cols, 0):out.shape[1] + min(cols, 0)]
 
 
-_NP_MODE = {"zeros": "constant", "constant": "constant", "reflect": "reflect", "replicate": "edge"}
-
-
-def _pad_variant(transform):
-    def variant(image, padding, mode="zeros", value=0.0):
-        return transform(np.asarray(image, dtype=float), padding, mode, value)
-    return variant
-
+_SWAPPED = {"reflect": "replicate", "replicate": "reflect"}
 
 PAD2D_MISTAKES = [
-    Mistake("padding only on one side",
-            _pad_variant(lambda x, p, m, v: _np_pad(x, p, _NP_MODE[m], v, sides=((p, 0), (p, 0)))),
-            "pad every side: top and bottom, left and right, each by `padding` pixels."),
-    Mistake("padding only on one side",
-            _pad_variant(lambda x, p, m, v: _np_pad(x, p, _NP_MODE[m], v, sides=((0, p), (0, p)))),
-            "pad every side: top and bottom, left and right, each by `padding` pixels."),
-    Mistake("reflect vs replicate confused",
-            _pad_variant(lambda x, p, m, v: _np_pad(x, p, {"reflect": "edge", "replicate": "reflect"}.get(
-                m, _NP_MODE[m]), v)),
-            "'replicate' repeats the edge pixel (1 1 | 1 2 3 | 3 3); 'reflect' mirrors around it without "
-            "repeating it (3 2 | 1 2 3 | 2 1)."),
+    Mistake("padding only on one side", output=lambda out, a: _crop(out, -a.padding, -a.padding),
+            hint="pad every side: top and bottom, left and right, each by `padding` pixels."),
+    Mistake("padding only on one side", output=lambda out, a: _crop(out, a.padding, a.padding),
+            hint="pad every side: top and bottom, left and right, each by `padding` pixels."),
+    Mistake("reflect vs replicate confused", args=lambda a: {"mode": _SWAPPED.get(a.mode, a.mode)},
+            hint="'replicate' repeats the edge pixel (1 1 | 1 2 3 | 3 3); 'reflect' mirrors around it without "
+                 "repeating it (3 2 | 1 2 3 | 2 1)."),
     Mistake("reflect repeats the edge pixel",
-            _pad_variant(lambda x, p, m, v: _np_pad(x, p, "symmetric" if m == "reflect" else _NP_MODE[m], v)),
-            "that is numpy's 'symmetric' (2 1 | 1 2 3 | 3 2); 'reflect' mirrors around the edge pixel "
-            "without repeating it (3 2 | 1 2 3 | 2 1)."),
-    Mistake("value ignored", _pad_variant(lambda x, p, m, v: _np_pad(x, p, _NP_MODE[m], 0.0)),
-            "mode='constant' fills the border with `value`, not with zeros."),
-    Mistake("mode ignored", _pad_variant(lambda x, p, m, v: _np_pad(x, p, "constant", v)),
-            "look at `mode`: 'reflect' and 'replicate' copy pixels from the image instead of a constant."),
-    Mistake("H/W swapped", _pad_variant(lambda x, p, m, v: _np_pad(x, p, _NP_MODE[m], v).T),
-            "rows (height H) are the first axis and columns (width W) the second: the output is "
-            "(H + 2*padding, W + 2*padding)."),
-    Mistake("padded twice as much", _pad_variant(lambda x, p, m, v: _np_pad(x, 2 * p, _NP_MODE[m], v)),
-            "`padding` is already per side: add `padding` pixels to each side, not 2*padding."),
+            output=lambda out, a: np.pad(a.image, a.padding, mode="symmetric") if a.mode == "reflect" else out,
+            hint="that is numpy's 'symmetric' (2 1 | 1 2 3 | 3 2); 'reflect' mirrors around the edge pixel "
+                 "without repeating it (3 2 | 1 2 3 | 2 1)."),
+    Mistake("value ignored", args={"value": 0.0}, hint="mode='constant' fills the border with `value`, not with zeros."),
+    Mistake("mode ignored", args={"mode": "constant"},
+            hint="look at `mode`: 'reflect' and 'replicate' copy pixels from the image instead of a constant."),
+    Mistake("H/W swapped", output=lambda out, a: out.T,
+            hint="rows (height H) are the first axis and columns (width W) the second: the output is "
+                 "(H + 2*padding, W + 2*padding)."),
+    Mistake("padded twice as much", args=lambda a: {"padding": 2 * a.padding},
+            hint="`padding` is already per side: add `padding` pixels to each side, not 2*padding."),
 ]
 
 
-def check_pad2d(pad2d, hidden=False):
+def check_pad2d(pad2d: Callable, hidden: bool = False) -> None:
     """Check ``pad2d(image, padding, mode="zeros", value=0.0)``."""
     __tracebackhide__ = True
     cases = [
@@ -157,49 +138,33 @@ def check_pad2d(pad2d, hidden=False):
 
 # ------------------------------------------------------------------ correlate2d
 
-def _corr(image, kernel, stride=1, padding=0, mode="zeros"):
-    """Trusted helper for the variants (plain numpy; independent of the student's code)."""
-    image = np.asarray(image, dtype=float)
-    kernel = np.asarray(kernel, dtype=float)
-    padded = _np_pad(image, padding, _NP_MODE[mode])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, kernel.shape)[::stride, ::stride]
-    return np.einsum("ijkl,kl->ij", windows, kernel)
-
-
-def _corr_variant(transform):
-    def variant(image, kernel, stride=1, padding=0, mode="zeros"):
-        return transform(np.asarray(image, dtype=float), np.asarray(kernel, dtype=float), stride, padding, mode)
-    return variant
-
-
 CORRELATE2D_MISTAKES = [
-    Mistake("stride ignored", _corr_variant(lambda x, k, s, p, m: _corr(x, k, 1, p, m)),
-            "move the window `stride` pixels at a time: out[i, j] uses the window starting at "
-            "(i*stride, j*stride), and OH = (H + 2*padding - KH) // stride + 1."),
-    Mistake("kernel flipped (true convolution)", _corr_variant(lambda x, k, s, p, m: _corr(x, k[::-1, ::-1], s, p, m)),
-            "a convolution layer computes cross-correlation: multiply window[a, b] by kernel[a, b], without "
-            "flipping the kernel."),
-    Mistake("H/W swapped", _corr_variant(lambda x, k, s, p, m: _corr(x, k, s, p, m).T),
-            "the output has OH rows (from H and KH) and OW columns (from W and KW): out[i, j] with i over rows."),
-    Mistake("kernel rows and columns swapped", _corr_variant(lambda x, k, s, p, m: _corr(x, k.T, s, p, m)),
-            "kernel[a, b] multiplies the pixel a rows down and b columns right of the window's corner."),
-    Mistake("wrong output size", _corr_variant(lambda x, k, s, p, m: _corr(x, k, s, p, m)[:-1, :-1]),
-            "use OH = (H + 2*padding - KH) // stride + 1 (and the same for OW): the last window position counts."),
-    Mistake("padding ignored", _corr_variant(lambda x, k, s, p, m: _corr(x, k, s, 0, m)),
-            "pad the image first (your pad2d), then slide the kernel over the padded image."),
+    Mistake("stride ignored", args={"stride": 1},
+            hint="move the window `stride` pixels at a time: out[i, j] uses the window starting at "
+                 "(i*stride, j*stride), and OH = (H + 2*padding - KH) // stride + 1."),
+    Mistake("kernel flipped (true convolution)", args=lambda a: {"kernel": a.kernel[::-1, ::-1]},
+            hint="a convolution layer computes cross-correlation: multiply window[a, b] by kernel[a, b], without "
+                 "flipping the kernel."),
+    Mistake("H/W swapped", output=lambda out, a: out.T,
+            hint="the output has OH rows (from H and KH) and OW columns (from W and KW): out[i, j] with i over rows."),
+    Mistake("kernel rows and columns swapped", args=lambda a: {"kernel": a.kernel.T},
+            hint="kernel[a, b] multiplies the pixel a rows down and b columns right of the window's corner."),
+    Mistake("wrong output size", output=lambda out, a: out[:-1, :-1],
+            hint="use OH = (H + 2*padding - KH) // stride + 1 (and the same for OW): the last window position counts."),
+    Mistake("padding ignored", args={"padding": 0},
+            hint="pad the image first (your pad2d), then slide the kernel over the padded image."),
     Mistake("padding only on one side",
-            _corr_variant(lambda x, k, s, p, m: _corr(_np_pad(x, p, _NP_MODE[m], sides=((p, 0), (p, 0))), k, s, 0)),
-            "pad every side by `padding` pixels; the padded image is (H + 2*padding, W + 2*padding)."),
-    Mistake("padding mode ignored", _corr_variant(lambda x, k, s, p, m: _corr(x, k, s, p, "zeros")),
-            "pass `mode` on to the padding: 'reflect' and 'replicate' pad with image pixels, not zeros."),
-    Mistake("reflect vs replicate confused",
-            _corr_variant(lambda x, k, s, p, m: _corr(x, k, s, p, {"reflect": "replicate", "replicate": "reflect"}.get(
-                m, m))),
-            "'replicate' repeats the edge pixel; 'reflect' mirrors around it without repeating it."),
+            args=lambda a: {"image": _crop(filters.pad2d(a.image, a.padding, a.mode), -a.padding, -a.padding),
+                            "padding": 0, "mode": "zeros"},
+            hint="pad every side by `padding` pixels; the padded image is (H + 2*padding, W + 2*padding)."),
+    Mistake("padding mode ignored", args={"mode": "zeros"},
+            hint="pass `mode` on to the padding: 'reflect' and 'replicate' pad with image pixels, not zeros."),
+    Mistake("reflect vs replicate confused", args=lambda a: {"mode": _SWAPPED.get(a.mode, a.mode)},
+            hint="'replicate' repeats the edge pixel; 'reflect' mirrors around it without repeating it."),
 ]
 
 
-def check_correlate2d(correlate2d, hidden=False):
+def check_correlate2d(correlate2d: Callable, hidden: bool = False) -> None:
     """Check ``correlate2d(image, kernel, stride=1, padding=0, mode="zeros")``."""
     __tracebackhide__ = True
     cases = [
@@ -239,30 +204,23 @@ def check_correlate2d(correlate2d, hidden=False):
 
 # ------------------------------------------------------------------ mean_kernel
 
-def _mean_variant(transform):
-    def variant(size):
-        kh, kw = size if isinstance(size, tuple) else (size, size)
-        return transform(kh, kw)
-    return variant
-
-
 MEAN_KERNEL_MISTAKES = [
-    Mistake("unnormalized mean kernel", _mean_variant(lambda kh, kw: np.ones((kh, kw))),
-            "divide by the number of entries, KH*KW, so the kernel sums to 1 and flat regions keep their brightness."),
-    Mistake("divided by the side, not the area", _mean_variant(lambda kh, kw: np.ones((kh, kw)) / kh),
-            "a KHxKW window has KH*KW pixels: divide by KH*KW."),
-    Mistake("divided by KH + KW", _mean_variant(lambda kh, kw: np.ones((kh, kw)) / (kh + kw)),
-            "a KHxKW window has KH*KW pixels: divide by KH*KW, not KH + KW."),
-    Mistake("integer division", _mean_variant(lambda kh, kw: np.ones((kh, kw)) // (kh * kw)),
-            "use / (true division); // rounds 1/9 down to 0."),
-    Mistake("H/W swapped", _mean_variant(lambda kh, kw: np.full((kw, kh), 1 / (kh * kw))),
-            "size=(KH, KW) means KH rows and KW columns."),
-    Mistake("a 1-D kernel", _mean_variant(lambda kh, kw: np.full(kh * kw, 1 / (kh * kw))),
-            "the kernel is 2-D, shape (KH, KW); use np.full((KH, KW), ...) or np.ones((KH, KW))."),
+    Mistake("unnormalized mean kernel", output=lambda k, a: np.ones(k.shape),
+            hint="divide by the number of entries, KH*KW, so the kernel sums to 1 and flat regions keep their "
+                 "brightness."),
+    Mistake("divided by the side, not the area", output=lambda k, a: np.ones(k.shape) / k.shape[0],
+            hint="a KHxKW window has KH*KW pixels: divide by KH*KW."),
+    Mistake("divided by KH + KW", output=lambda k, a: np.ones(k.shape) / sum(k.shape),
+            hint="a KHxKW window has KH*KW pixels: divide by KH*KW, not KH + KW."),
+    Mistake("integer division", output=lambda k, a: np.ones(k.shape) // k.size,
+            hint="use / (true division); // rounds 1/9 down to 0."),
+    Mistake("H/W swapped", output=lambda k, a: k.T, hint="size=(KH, KW) means KH rows and KW columns."),
+    Mistake("a 1-D kernel", output=lambda k, a: k.ravel(),
+            hint="the kernel is 2-D, shape (KH, KW); use np.full((KH, KW), ...) or np.ones((KH, KW))."),
 ]
 
 
-def check_mean_kernel(mean_kernel, hidden=False):
+def check_mean_kernel(mean_kernel: Callable, hidden: bool = False) -> None:
     """Check ``mean_kernel(size)`` for ``size`` an int or a pair (KH, KW)."""
     __tracebackhide__ = True
     cases = [
@@ -289,13 +247,13 @@ def check_mean_kernel(mean_kernel, hidden=False):
 def _pair(out):
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         got = f"{type(out).__name__} of length {len(out)}" if isinstance(out, (tuple, list)) else type(out).__name__
-        raise _Mismatch("type", f"expected a tuple (kx, ky) of two arrays, got {got}.",
-                        "end with `return kx, ky`.")
+        raise Mismatch(f"expected a tuple (kx, ky) of two arrays, got {got}.", "end with `return kx, ky`.",
+                       stage="type")
     kx, ky = (np.asarray(k) for k in out)
     for name, k in (("kx", kx), ("ky", ky)):
         if k.shape != (3, 3) or k.dtype.kind not in "biuf":
-            raise _Mismatch("shape", f"expected {name} to be a 3x3 numeric array, got shape {k.shape} "
-                                     f"and dtype {k.dtype}.", "each Sobel kernel is a 3x3 array.")
+            raise Mismatch(f"expected {name} to be a 3x3 numeric array, got shape {k.shape} and dtype {k.dtype}.",
+                           "each Sobel kernel is a 3x3 array.", stage="shape")
     return kx.astype(float), ky.astype(float)
 
 
@@ -307,32 +265,26 @@ def _step(vertical):
 
 
 def _response(image, k):
-    return _corr(image, k)
-
-
-def _sobel_variant(transform):
-    def variant():
-        kx = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
-        return transform(kx, kx.T.copy())
-    return variant
+    return filters.correlate2d(image, k)  # on the student's kernel: trusted code, outside the student's call
 
 
 SOBEL_MISTAKES = [
-    Mistake("kx and ky swapped", _sobel_variant(lambda kx, ky: (ky, kx)),
-            "kx measures change along x (left to right), so it lights up on *vertical* edges; ky on horizontal ones."),
-    Mistake("sign flipped", _sobel_variant(lambda kx, ky: (-kx, -ky)),
-            "put the negative weights on the left (kx) and top (ky) so a dark-to-bright step gives a positive "
-            "response; flipping the kernel for a true convolution also flips the sign."),
-    Mistake("kx sign flipped", _sobel_variant(lambda kx, ky: (-kx, ky)),
-            "kx = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]: negative on the left, positive on the right."),
-    Mistake("ky sign flipped", _sobel_variant(lambda kx, ky: (kx, -ky)),
-            "ky = kx.T = [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]: negative on top, positive at the bottom."),
-    Mistake("Prewitt instead of Sobel", _sobel_variant(lambda kx, ky: (kx * [[1], [0.5], [1]], ky * [1, 0.5, 1])),
-            "Sobel weights the centre row (kx) or column (ky) by 2: [-1, 0, 1], [-2, 0, 2], [-1, 0, 1]."),
+    Mistake("kx and ky swapped", output=lambda out, a: out[::-1],
+            hint="kx measures change along x (left to right), so it lights up on *vertical* edges; ky on "
+                 "horizontal ones."),
+    Mistake("sign flipped", output=lambda out, a: (-out[0], -out[1]),
+            hint="put the negative weights on the left (kx) and top (ky) so a dark-to-bright step gives a positive "
+                 "response; flipping the kernel for a true convolution also flips the sign."),
+    Mistake("kx sign flipped", output=lambda out, a: (-out[0], out[1]),
+            hint="kx = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]: negative on the left, positive on the right."),
+    Mistake("ky sign flipped", output=lambda out, a: (out[0], -out[1]),
+            hint="ky = kx.T = [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]: negative on top, positive at the bottom."),
+    Mistake("Prewitt instead of Sobel", output=lambda out, a: (out[0] * [[1], [0.5], [1]], out[1] * [1, 0.5, 1]),
+            hint="Sobel weights the centre row (kx) or column (ky) by 2: [-1, 0, 1], [-2, 0, 2], [-1, 0, 1]."),
 ]
 
 
-def check_sobel_kernels(sobel_kernels, hidden=False):
+def check_sobel_kernels(sobel_kernels: Callable, hidden: bool = False) -> None:
     """Check ``sobel_kernels() -> (kx, ky)``."""
     __tracebackhide__ = True
     def case(name, project):

@@ -1,8 +1,8 @@
 """Student-style implementations for module 01: correct ones (loop and vectorized) and buggy ones.
 
 The checks must accept every function in CORRECT and reject every one in BUGGY with the
-named hint.  The buggy ones are written the way students write them, not derived from
-the checks' own variants.
+expected message.  The buggy ones are bugs no listed mistake recreates (every listed mistake
+is run through its check by the mistake-reachability test), written the way students write them.
 """
 
 import numpy as np
@@ -22,34 +22,10 @@ def size_ok_numpy(n, kernel_size, stride=1, padding=0):
     return np.int64(np.floor((n + 2 * padding - kernel_size) / stride) + 1)
 
 
-def size_no_stride(n, kernel_size, stride=1, padding=0):
-    if stride < 1 or kernel_size > n + 2 * padding:
-        raise ValueError
-    return n + 2 * padding - kernel_size + 1
-
-
-def size_no_plus_one(n, kernel_size, stride=1, padding=0):
-    if stride < 1 or kernel_size > n + 2 * padding:
-        raise ValueError
-    return (n + 2 * padding - kernel_size) // stride
-
-
-def size_one_side(n, kernel_size, stride=1, padding=0):
-    if stride < 1 or kernel_size > n + 2 * padding:
-        raise ValueError
-    return (n + padding - kernel_size) // stride + 1
-
-
 def size_true_division(n, kernel_size, stride=1, padding=0):
     if stride < 1 or kernel_size > n + 2 * padding:
         raise ValueError
     return (n + 2 * padding - kernel_size) / stride + 1
-
-
-def size_ceil(n, kernel_size, stride=1, padding=0):
-    if stride < 1 or kernel_size > n + 2 * padding:
-        raise ValueError
-    return int(np.ceil((n + 2 * padding - kernel_size) / stride)) + 1
 
 
 def size_no_error(n, kernel_size, stride=1, padding=0):
@@ -89,33 +65,6 @@ def pad_numpy(image, padding, mode="zeros", value=0.0):
     return np.pad(image, padding, mode=np_mode[mode])
 
 
-def pad_one_side(image, padding, mode="zeros", value=0.0):
-    out = pad_numpy(image, padding, mode, value)
-    return out[padding:, padding:] if padding else out  # forgot the bottom and right
-
-
-def pad_swapped_modes(image, padding, mode="zeros", value=0.0):
-    swap = {"reflect": "replicate", "replicate": "reflect"}
-    return pad_numpy(image, padding, swap.get(mode, mode), value)
-
-
-def pad_symmetric(image, padding, mode="zeros", value=0.0):
-    if mode == "reflect":
-        return np.pad(image, padding, mode="symmetric")
-    return pad_numpy(image, padding, mode, value)
-
-
-def pad_ignores_value(image, padding, mode="zeros", value=0.0):
-    return pad_numpy(image, padding, "zeros" if mode == "constant" else mode)
-
-
-def pad_transposed(image, padding, mode="zeros", value=0.0):
-    h, w = image.shape
-    out = np.zeros((w + 2 * padding, h + 2 * padding))
-    out[padding:padding + w, padding:padding + h] = image.T  # mixed up rows and columns
-    return out if mode in ("zeros",) else pad_numpy(image, padding, mode, value).T
-
-
 def pad_clobbers_input(image, padding, mode="zeros", value=0.0):
     out = pad_numpy(image, padding, mode, value)
     image[:] = 0.0  # "frees" the input by zeroing the caller's array
@@ -153,52 +102,6 @@ def corr_vectorized(image, kernel, stride=1, padding=0, mode="zeros"):
     return out
 
 
-def corr_no_stride(image, kernel, stride=1, padding=0, mode="zeros"):
-    return corr_loop(image, kernel, 1, padding, mode)
-
-
-def corr_flipped(image, kernel, stride=1, padding=0, mode="zeros"):
-    return corr_loop(image, np.flip(kernel), stride, padding, mode)
-
-
-def corr_transposed(image, kernel, stride=1, padding=0, mode="zeros"):
-    padded = pad_loop(image, padding, mode)
-    kh, kw = kernel.shape
-    oh = (padded.shape[0] - kh) // stride + 1
-    ow = (padded.shape[1] - kw) // stride + 1
-    out = np.zeros((ow, oh))
-    for i in range(oh):
-        for j in range(ow):
-            out[j, i] = np.sum(padded[i * stride:i * stride + kh, j * stride:j * stride + kw] * kernel)
-    return out
-
-
-def corr_short(image, kernel, stride=1, padding=0, mode="zeros"):
-    padded = pad_loop(image, padding, mode)
-    kh, kw = kernel.shape
-    oh = (padded.shape[0] - kh) // stride  # forgot + 1
-    ow = (padded.shape[1] - kw) // stride
-    out = np.zeros((oh, ow))
-    for i in range(oh):
-        for j in range(ow):
-            out[i, j] = np.sum(padded[i * stride:i * stride + kh, j * stride:j * stride + kw] * kernel)
-    return out
-
-
-def corr_no_padding(image, kernel, stride=1, padding=0, mode="zeros"):
-    return corr_loop(image, kernel, stride, 0, mode)
-
-
-def corr_one_side(image, kernel, stride=1, padding=0, mode="zeros"):
-    padded = np.zeros((image.shape[0] + padding, image.shape[1] + padding))
-    padded[padding:, padding:] = image
-    return corr_loop(padded, kernel, stride, 0)
-
-
-def corr_zeros_always(image, kernel, stride=1, padding=0, mode="zeros"):
-    return corr_loop(image, kernel, stride, padding, "zeros")
-
-
 # ----------------------------------------------------------------- mean_kernel
 
 
@@ -214,34 +117,6 @@ def mean_ok_float32(size):
     if min(kh, kw) < 1:
         raise ValueError("size must be >= 1")
     return np.full((kh, kw), 1.0 / (kh * kw), dtype=np.float32)
-
-
-def mean_ones(size):
-    kh, kw = (size, size) if isinstance(size, int) else size
-    if kh < 1 or kw < 1:
-        raise ValueError
-    return np.ones((kh, kw))
-
-
-def mean_by_side(size):
-    kh, kw = (size, size) if isinstance(size, int) else size
-    if kh < 1 or kw < 1:
-        raise ValueError
-    return np.ones((kh, kw)) / kh
-
-
-def mean_int_division(size):
-    kh, kw = (size, size) if isinstance(size, int) else size
-    if kh < 1 or kw < 1:
-        raise ValueError
-    return np.ones((kh, kw)) // (kh * kw)
-
-
-def mean_swapped(size):
-    kh, kw = (size, size) if isinstance(size, int) else size
-    if kh < 1 or kw < 1:
-        raise ValueError
-    return np.ones((kw, kh)) / (kh * kw)
 
 
 def mean_int_array(size):
@@ -270,31 +145,8 @@ def sobel_ok_int_list():
     return np.array(_KX), np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]])
 
 
-def sobel_swapped():
-    kx, ky = sobel_ok()
-    return ky, kx
-
-
-def sobel_convolution_flip():
-    kx, ky = sobel_ok()
-    return kx[::-1, ::-1], ky[::-1, ::-1]  # flipped for a "true" convolution
-
-
-def sobel_prewitt():
-    kx = np.array([[-1, 0, 1]] * 3, dtype=float)
-    return kx, kx.T
-
-
-def sobel_ky_upside_down():
-    kx, ky = sobel_ok()
-    return kx, np.rot90(kx)
-
-
 def sobel_only_kx():
     kx, _ = sobel_ok()
     return kx
 
 
-def sobel_kx_negated():
-    kx, ky = sobel_ok()
-    return -kx, ky

@@ -1,6 +1,7 @@
 """Student-style implementations for the module-04 check tests: correct ones (several styles)
-and buggy ones, each with one mistake a student makes.  Written independently of the checks'
-mistake variants, so the tests show the checks catch real code, not their own copies."""
+and buggy ones, each with one mistake a student makes that no listed mistake recreates (each
+listed mistake is run through its check by the mistake-reachability test), and the broken loops
+the training-run tests use."""
 
 import numpy as np
 import torch
@@ -50,41 +51,6 @@ def im2col_positions_loop(x, kernel_size, stride=1, padding=0):
     return cols
 
 
-def im2col_no_stride(x, kernel_size, stride=1, padding=0):
-    return im2col_view(x, kernel_size, 1, padding)
-
-
-def im2col_no_padding(x, kernel_size, stride=1, padding=0):
-    return im2col_view(x, kernel_size, stride, 0)
-
-
-def im2col_channels_last_rows(x, kernel_size, stride=1, padding=0):
-    kh, kw = _k(kernel_size)
-    win = np.lib.stride_tricks.sliding_window_view(_pad(x, padding), (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
-    n, c, oh, ow = win.shape[:4]
-    return win.transpose(4, 5, 1, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)
-
-
-def im2col_rows(x, kernel_size, stride=1, padding=0):
-    """Windows as rows (N*OH*OW, C*KH*KW)."""
-    return im2col_view(x, kernel_size, stride, padding).T
-
-
-def im2col_batch_last(x, kernel_size, stride=1, padding=0):
-    kh, kw = _k(kernel_size)
-    win = np.lib.stride_tricks.sliding_window_view(_pad(x, padding), (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
-    n, c, oh, ow = win.shape[:4]
-    return win.transpose(1, 4, 5, 2, 3, 0).reshape(c * kh * kw, n * oh * ow)
-
-
-def im2col_pad_top_left(x, kernel_size, stride=1, padding=0):
-    kh, kw = _k(kernel_size)
-    xp = np.pad(x, ((0, 0), (0, 0), (2 * padding, 0), (2 * padding, 0)))
-    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
-    n, c, oh, ow = win.shape[:4]
-    return win.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)
-
-
 # ------------------------------------------------------------------ conv2d_forward_im2col
 
 def conv_im2col_ok(x, w, b, stride=1, padding=0):
@@ -102,34 +68,6 @@ def conv_im2col_tensordot(x, w, b, stride=1, padding=0):
     oh, ow = (x.shape[2] + 2 * padding - kh) // stride + 1, (x.shape[3] + 2 * padding - kw) // stride + 1
     out = np.tensordot(w.reshape(f, -1), cols, axes=(1, 0)).reshape(f, n, oh, ow)
     return np.moveaxis(out, 0, 1) + b.reshape(1, f, 1, 1)
-
-
-def conv_im2col_no_transpose(x, w, b, stride=1, padding=0):
-    f, _, kh, kw = w.shape
-    n = x.shape[0]
-    oh, ow = (x.shape[2] + 2 * padding - kh) // stride + 1, (x.shape[3] + 2 * padding - kw) // stride + 1
-    return (w.reshape(f, -1) @ im2col_view(x, (kh, kw), stride, padding)).reshape(n, f, oh, ow) + b[None, :, None, None]
-
-
-def conv_im2col_weights_channels_last(x, w, b, stride=1, padding=0):
-    f, _, kh, kw = w.shape
-    n = x.shape[0]
-    oh, ow = (x.shape[2] + 2 * padding - kh) // stride + 1, (x.shape[3] + 2 * padding - kw) // stride + 1
-    w_mat = w.transpose(0, 2, 3, 1).reshape(f, -1)
-    out = w_mat @ im2col_view(x, (kh, kw), stride, padding)
-    return out.reshape(f, n, oh, ow).transpose(1, 0, 2, 3) + b[None, :, None, None]
-
-
-def conv_im2col_no_bias(x, w, b, stride=1, padding=0):
-    return conv_im2col_ok(x, w, np.zeros_like(b), stride, padding)
-
-
-def conv_im2col_no_stride(x, w, b, stride=1, padding=0):
-    return conv_im2col_ok(x, w, b, 1, padding)
-
-
-def conv_im2col_no_padding(x, w, b, stride=1, padding=0):
-    return conv_im2col_ok(x, w, b, stride, 0)
 
 
 def conv_im2col_positions_loop(x, w, b, stride=1, padding=0):
@@ -250,42 +188,6 @@ def train_tensor_total(model, loader, optimizer, loss_fn):
     return float(total / n)
 
 
-def train_no_zero_grad(model, loader, optimizer, loss_fn):
-    model.train()
-    total, n = 0.0, 0
-    for x, y in loader:
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        total += loss.item() * len(y)
-        n += len(y)
-    return total / n
-
-
-def train_no_train_mode(model, loader, optimizer, loss_fn):
-    total, n = 0.0, 0
-    for x, y in loader:
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        total += loss.item() * len(y)
-        n += len(y)
-    return total / n
-
-
-def train_batch_mean(model, loader, optimizer, loss_fn):
-    model.train()
-    losses = []
-    for x, y in loader:
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return sum(losses) / len(losses)
-
-
 def train_returns_tensor(model, loader, optimizer, loss_fn):
     model.train()
     total, n = 0.0, 0
@@ -312,28 +214,6 @@ def train_step_first(model, loader, optimizer, loss_fn):
     return total / n
 
 
-def train_last_loss(model, loader, optimizer, loss_fn):
-    model.train()
-    for x, y in loader:
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-    return loss.item()
-
-
-def train_sum(model, loader, optimizer, loss_fn):
-    model.train()
-    total = 0.0
-    for x, y in loader:
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        total += loss.item()
-    return total
-
-
 # ------------------------------------------------------------------ evaluate
 
 def evaluate_ok(model, loader):
@@ -353,33 +233,6 @@ def evaluate_inference_mode(model, loader):
         for x, y in loader:
             hits.append(model(x).argmax(dim=-1) == y)
     return torch.cat(hits).float().mean().item()
-
-
-def evaluate_train_mode(model, loader):
-    correct, n = 0, 0
-    with torch.no_grad():
-        for x, y in loader:
-            correct += (model(x).argmax(1) == y).sum().item()
-            n += len(y)
-    return correct / n
-
-
-def evaluate_with_grad(model, loader):
-    model.eval()
-    correct, n = 0, 0
-    for x, y in loader:
-        correct += (model(x).argmax(1) == y).sum().item()
-        n += len(y)
-    return correct / n
-
-
-def evaluate_batch_mean(model, loader):
-    model.eval()
-    accs = []
-    with torch.no_grad():
-        for x, y in loader:
-            accs.append((model(x).argmax(1) == y).float().mean().item())
-    return sum(accs) / len(accs)
 
 
 def evaluate_percent(model, loader):

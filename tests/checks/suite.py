@@ -1,7 +1,8 @@
 """The standard tests every module's checks get: accept correct code, reject buggy code with the
-intended hint, accept the reference's own code, reach every listed mistake.
+intended message, accept the reference's own code, reach every listed mistake, and agree with
+the trusted grader.
 
-A test module defines its tables and calls ``globals().update(check_suite.standard_tests(...))``.
+A test module defines its tables and calls ``globals().update(suite.standard_tests(...))``.
 """
 
 import atexit
@@ -11,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import unguarded
+from conftest import as_student
 
 from cnncourse.checks import CheckFailed
 
@@ -35,7 +36,7 @@ def remote(student):
 
 def _sendable(student):
     module = sys.modules.get(getattr(student, "__module__", ""))
-    return (module is not None and module.__name__.startswith("impls_")
+    return (module is not None and module.__name__.rpartition(".")[2].startswith("impls_")
             and getattr(module, getattr(student, "__name__", ""), None) is student)
 
 
@@ -51,11 +52,18 @@ def _id(item):
     return f"{item[0].__name__[6:]}-{getattr(item[1], '__name__', '')}"
 
 
+def mistake_student(mistake, reference):
+    """The mistake's variant as a student's function (for the module-04 runners, the function they run)."""
+    variant = mistake.variant(reference)
+    return as_student(getattr(variant, "inner", variant))
+
+
 def standard_tests(correct, buggy, references, mistake_tables, reject_modes=(False, True)):
     """Test functions for one module's checks (pytest collects them from the module's globals).
 
     correct: [(check, student)], buggy: [(check, student, text the failure must contain)],
-    references: [(check, reference)], mistake_tables: [(check, [Mistake, ...])].
+    references: [(check, reference)], mistake_tables: [(check, reference, [Mistake, ...])]
+    (reference None where the mistakes are whole functions).
     """
 
     @pytest.mark.parametrize("hidden", [False, True])
@@ -66,7 +74,7 @@ def standard_tests(correct, buggy, references, mistake_tables, reject_modes=(Fal
 
     @pytest.mark.parametrize("check, reference", references, ids=[_id(r) for r in references])
     def test_check_accepts_the_reference_code(check, reference):
-        assert check(unguarded(reference), hidden=True) is None
+        assert check(as_student(reference), hidden=True) is None
 
     @pytest.mark.parametrize("hidden", list(reject_modes))
     @pytest.mark.parametrize("check, student, expected", buggy, ids=[_id(b) for b in buggy])
@@ -76,21 +84,27 @@ def standard_tests(correct, buggy, references, mistake_tables, reject_modes=(Fal
         assert expected in str(info.value)
         assert str(info.value).startswith(check.__name__[6:] + "() failed on case '")
 
-    def test_every_graded_function_has_at_least_five_buggy_variants():
-        counts = {}
+    def test_every_graded_function_has_at_least_five_known_wrong_variants():
+        """Buggy student code and listed mistakes together: at least five for every checked function."""
+        counts = {check: 0 for check, _ in correct}
         for check, _, _ in buggy:
-            counts[check] = counts.get(check, 0) + 1
-        assert set(counts) == {c for c, _ in correct} and min(counts.values()) >= 5
+            counts[check] += 1
+        for check, _, mistakes in mistake_tables:
+            counts[check] += len(mistakes)
+        assert min(counts.values()) >= 5, {check.__name__: n for check, n in counts.items() if n < 5}
 
-    @pytest.mark.parametrize("check, mistakes", mistake_tables, ids=[m[0].__name__ for m in mistake_tables])
-    def test_every_listed_mistake_is_reachable(check, mistakes):
+    @pytest.mark.parametrize("check, reference, mistakes", mistake_tables, ids=[t[0].__name__ for t in mistake_tables])
+    def test_every_listed_mistake_is_reachable(check, reference, mistakes):
+        """Each mistake's variant, handed in as the student's code, fails with that mistake's hint."""
         for mistake in mistakes:
             with pytest.raises(CheckFailed) as info:
-                check(mistake.func)
-            assert f"Hint: {mistake.name}: " in str(info.value), (mistake.name, str(info.value))
+                check(mistake_student(mistake, reference))
+            message = str(info.value)
+            assert message.startswith(check.__name__[6:] + "() failed on case '"), (mistake.name, message)
+            assert f"Hint: {mistake.name}: {mistake.hint}" in message, (mistake.name, message)
 
-    # Every student-style implementation written at the top level of a tests/impls_* module (the
-    # grader can send those to the worker as source; closures made in a test module it cannot).
+    # Every student-style implementation written at the top level of an impls_* module (the grader
+    # can send those to the worker as source; closures made in a test module it cannot).
     sendable = [(item[0], item[1]) for item in [*correct, *buggy] if _sendable(item[1])]
 
     @pytest.mark.parametrize("check, student", sendable, ids=[_id(item) for item in sendable])

@@ -1,0 +1,55 @@
+"""The module-03 checks accept correct student code and reject known-wrong code with the right hint."""
+
+import pytest
+from checks import impls_backprop as impl
+from checks import suite
+
+from cnncourse.checks import CheckFailed
+from cnncourse.checks import backprop as cb
+from cnncourse.ref import activations, conv, gradcheck, layers, pool, toy_net
+
+CORRECT = [
+    (cb.check_relu_backward, impl.relu_bw_ok), (cb.check_relu_backward, impl.relu_bw_where),
+    (cb.check_flatten_backward, impl.flat_bw_ok), (cb.check_flatten_backward, impl.flat_bw_loop),
+    (cb.check_max_pool2d_backward, impl.pool_bw_ok),
+    (cb.check_conv2d_backward, impl.conv_bw_ok), (cb.check_conv2d_backward, impl.conv_bw_full_conv),
+    (cb.check_dense_backward, impl.dense_bw_ok), (cb.check_dense_backward, impl.dense_bw_einsum),
+    (cb.check_sigmoid_bce_backward, impl.bce_bw_ok), (cb.check_sigmoid_bce_backward, impl.bce_bw_tanh),
+    (cb.check_numerical_gradient, impl.num_ok), (cb.check_numerical_gradient, impl.num_copies),
+    (cb.check_toy_forward, impl.toy_fwd_ok), (cb.check_toy_forward, impl.toy_fwd_array),
+    (cb.check_toy_gradients, impl.toy_grads_ok),
+    (cb.check_train_toy, impl.train_ok),
+]
+
+BUGGY = [
+    (cb.check_relu_backward, impl.relu_bw_inplace, "it changed its input `dout` in place"),
+    (cb.check_sigmoid_bce_backward, impl.bce_bw_naive, "RuntimeWarning: overflow encountered in exp"),
+    (cb.check_numerical_gradient, impl.num_no_restore, "it changed its input `x` in place"),
+    (cb.check_train_toy, impl.train_sign, "the update has the wrong sign"),
+]
+
+REFERENCES = [(getattr(cb, f"check_{func.__name__}"), func) for func in (
+    activations.relu_backward, layers.flatten_backward, pool.max_pool2d_backward, conv.conv2d_backward,
+    layers.dense_backward, layers.sigmoid_bce_backward, gradcheck.numerical_gradient, toy_net.toy_forward,
+    toy_net.toy_gradients, toy_net.train_toy)]
+
+MISTAKE_TABLES = [(getattr(cb, f"check_{func.__name__}"), func, mistakes) for func, mistakes in (
+    (activations.relu_backward, cb.RELU_MISTAKES), (layers.flatten_backward, cb.FLATTEN_MISTAKES),
+    (pool.max_pool2d_backward, cb.POOL_MISTAKES), (conv.conv2d_backward, cb.CONV_MISTAKES),
+    (layers.dense_backward, cb.DENSE_MISTAKES), (layers.sigmoid_bce_backward, cb.BCE_MISTAKES),
+    (gradcheck.numerical_gradient, cb.NUMGRAD_MISTAKES), (toy_net.toy_forward, cb.TOY_FORWARD_MISTAKES),
+    (toy_net.toy_gradients, cb.TOY_GRADIENTS_MISTAKES), (toy_net.train_toy, cb.TRAIN_MISTAKES))]
+
+
+globals().update(suite.standard_tests(CORRECT, BUGGY, REFERENCES, MISTAKE_TABLES, reject_modes=(True,)))
+
+
+def test_backward_checks_report_the_numerical_gradient_error(capsys):
+    def dx_not_flipped(dout, x, w, stride=1, padding=0):
+        _, dw, db = impl.conv_bw_ok(dout, x, w, stride, padding)
+        return impl.conv_bw_ok(dout, x, w[:, :, ::-1, ::-1], stride, padding)[0], dw, db
+
+    cb.check_conv2d_backward(impl.conv_bw_ok)
+    assert "largest relative error against numerical gradients" in capsys.readouterr().out
+    with pytest.raises(CheckFailed, match=r"Against a centred numerical gradient your result has relative error"):
+        cb.check_conv2d_backward(dx_not_flipped)
