@@ -5,7 +5,7 @@
 ``--config`` picks the nbgrader configuration (default: the course's, i.e. the trusted
 grader); pass an older one to compare.  Each row: the submission, its score for the
 attacked function (``mean_kernel``, 1 point), its total (12 points), flags, seconds.
-Not a test: the assertions live in tests/test_hostile_submissions.py.
+Not a test: the assertions live in tests/grading/test_hostile_submissions.py.
 """
 
 import argparse
@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "grading"))
 os.environ.setdefault("CNNCOURSE_OFFLINE", "1")
 
 import test_hostile_submissions as hs  # noqa: E402

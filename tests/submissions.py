@@ -1,6 +1,6 @@
 """Student submissions built from a release: the solution's code pasted into chosen cells.
 
-Used by tests/test_autograde_cli.py and benchmarks/autograde_throughput.py.
+Used by tests/grading/test_autograde.py and benchmarks/autograde_throughput.py.
 """
 
 from conftest import ROOT, nbgrader_meta, read_nb, write_nb

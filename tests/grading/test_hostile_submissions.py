@@ -18,7 +18,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, nbgrader, nbgrader_meta, read_nb, write_nb
+from conftest import MODULES, ROOT, nbgrader, nbgrader_meta, read_nb, write_nb
 from nbgrader.api import Gradebook
 
 M01 = "01_pixels_and_filters"
@@ -247,7 +247,7 @@ def _new_course(path):
     path.mkdir(parents=True)
     shutil.copy(ROOT / "nbgrader_config.py", path / "nbgrader_config.py")
     shutil.copytree(ROOT / "solutions", path / "solutions", ignore=shutil.ignore_patterns("__pycache__"))
-    for module in (M01, "02_convolution_layers", "03_backprop", M04):
+    for module in MODULES:
         nbgrader(["generate_assignment", module, "--force"], cwd=path)
     return path
 
