@@ -115,3 +115,19 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def as_tensor(a):
+    """``a`` as a torch tensor of the same dtype (no copy): the input side of an oracle comparison."""
+    import numpy as np
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(a))
+
+
+def leaf(a, grad=False):
+    """``a`` as a float64 torch tensor, a leaf for autograd when ``grad``."""
+    import numpy as np
+    import torch
+
+    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)

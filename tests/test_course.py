@@ -378,6 +378,27 @@ def test_test_cells_call_their_check(m, kind):
     assert not problems, _fail(path, problems)
 
 
+@pytest.mark.parametrize("m", READY, ids=_id)
+def test_solution_test_cells_have_the_house_form(m):
+    """A visible check call, then a hidden block calling ``checks.hidden()`` with ``hidden=True``."""
+    path, nb = _nb(m, "solution")
+    by_id = {t.grade_id: t for t in m.tests}
+    problems = []
+    for c in _graded_cells(nb):
+        t = by_id.get(nbgrader_meta(c).get("grade_id"))
+        if t is None:
+            continue
+        src, args = _src(c), ", ".join(t.functions)
+        visible, _, rest = src.partition("### BEGIN HIDDEN TESTS")
+        hidden = rest.partition("### END HIDDEN TESTS")[0]
+        if f"checks.{m.checks}.{t.check}({args})" not in visible:
+            problems.append(f"{t.grade_id}: no visible `checks.{m.checks}.{t.check}({args})`")
+        if f"checks.hidden().{m.checks}.{t.check}({args}, hidden=True)" not in hidden:
+            problems.append(f"{t.grade_id}: no hidden block with `checks.hidden().{m.checks}.{t.check}({args}, "
+                            "hidden=True)`")
+    assert not problems, _fail(path, problems)
+
+
 def test_cell_check_matching_is_robust_to_the_hidden_test_helper():
     m = course.module("02")
     t = m.test("test_flatten_forward")

@@ -100,7 +100,8 @@ class Limits:
 def build_student_package(dest: pathlib.Path) -> pathlib.Path:
     """Write the student copy of ``cnncourse`` into ``dest/cnncourse``; return ``dest``.
 
-    The trusted packages (:data:`TRUSTED_PARTS`: references, checks, grader) are left out by
+    Only Python files and the shipped ``datasets/`` are copied (no dot-folders such as tool
+    caches).  The trusted packages (:data:`TRUSTED_PARTS`: references, checks, grader) are left out by
     package: each is replaced by a stub whose import raises ``ImportError`` saying why
     (``checks`` by one that still defines ``CheckFailed``); data files that hold test labels are
     left out.  The student side of the package (plots, widgets, data, helpers, the worker)
@@ -110,6 +111,10 @@ def build_student_package(dest: pathlib.Path) -> pathlib.Path:
     for path in sorted(PACKAGE.rglob("*")):
         rel = path.relative_to(PACKAGE)
         if rel.parts[0] in TRUSTED_PARTS or "__pycache__" in rel.parts or path.is_dir():
+            continue
+        if any(part.startswith(".") for part in rel.parts):  # tool caches, editor backups: not the package
+            continue
+        if path.suffix != ".py" and rel.parts[0] != "datasets":  # code, and the data the package ships
             continue
         if any(path.match(pattern) for pattern in HIDDEN_FILE_PATTERNS):
             continue

@@ -22,7 +22,8 @@ def gradient_check_vs_h(f: Callable[[np.ndarray], float], x: np.ndarray, grad: A
 
     Introduced in notebooks/03_backprop.ipynb.  For each h, the numerical gradient
     ``(f(x + h e_i) − f(x − h e_i)) / 2h`` (:func:`cnncourse.ref.gradcheck.numerical_gradient`) is
-    compared with ``grad`` by the relative error ``max_i |a_i − b_i| / max(|a_i|, |b_i|)``.
+    compared with ``grad`` by the course's relative error
+    ``max_i |a_i − b_i| / max(1e-8, |a_i| + |b_i|)`` (:func:`cnncourse.ref.gradcheck.relative_error`).
     Large h: truncation error, ∝ h² (slope 2).  Small h: round-off, ∝ ε/h (slope −1), with
     ε ≈ 2.2e-16 the float64 spacing near 1.
 
@@ -94,7 +95,7 @@ def gradient_check_vs_h(f: Callable[[np.ndarray], float], x: np.ndarray, grad: A
     ax.axhline(1e-7, color="0.6", linewidth=0.8, linestyle="--")
     ax.text(lo, 1.3e-7, "1e-7: a correct gradient usually does better", fontsize=8, color="0.4")
     ax.set_xlabel("step h")
-    ax.set_ylabel("relative error |a \u2212 b| / max(|a|, |b|)")
+    ax.set_ylabel("relative error |a \u2212 b| / (|a| + |b|)")
     ax.set_title("centred differences: too large h \u2192 truncation, too small h \u2192 round-off")
     ax.legend(fontsize=8, loc="best")
     ax.grid(True, which="major", alpha=0.3)

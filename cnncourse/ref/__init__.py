@@ -12,7 +12,7 @@ module              what it holds
 ``conv``            conv forward (naive, vectorized, im2col, fast), im2col/col2im, conv backward
 ``pool``            max/average pooling forward and backward, average pooling as a conv
 ``activations``     ReLU, leaky ReLU, ELU, sigmoid, tanh; ``relu_backward``
-``layers``          flatten and dense forward/backward, sigmoid + binary cross-entropy
+``layers``          flatten forward/backward, dense backward, sigmoid + binary cross-entropy
 ``gradcheck``       numerical gradient, relative error
 ``toy_net``         module 03's 15-parameter network: forward, gradients, training
 ==================  ===========================================================================

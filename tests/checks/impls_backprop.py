@@ -240,3 +240,14 @@ def train_ok(images, labels, lr=0.5, steps=100, seed=0):
 def train_sign(images, labels, lr=0.5, steps=100, seed=0):
     """The update adds the gradient; its loss (a naive log, inf once the sigmoid saturates) matches no variant."""
     return _train(images, labels, lr, steps, seed, sign=+1.0)
+
+
+# ------------------------------------------------------------------ buggy implementations that pin a case name or message
+
+def pool_bw_no_stride(dout, x, kernel_size=2, stride=None):
+    return pool_bw_ok(dout, x, kernel_size, kernel_size)
+
+
+def bce_bw_extra_derivative(z, y):
+    s = _stable_sigmoid(z)
+    return s * (1 - s) * (s - y) / len(z)

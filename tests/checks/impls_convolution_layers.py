@@ -249,3 +249,17 @@ def rf_backward(layers):
 
 def rf_relu_skipped(layers):
     return [row for L, row in zip(layers, rf_ok(layers)) if L["type"] != "relu"]
+
+
+def count_no_bias(layers, input_shape):
+    return [(shape, weights, 0) for shape, weights, _ in count_ok(layers, input_shape)]
+
+
+# ------------------------------------------------------------------ buggy implementations that pin a case name or message
+
+def conv_no_stride(x, w, b, stride=1, padding=0):
+    return conv_loop(x, w, b, 1, padding)
+
+
+def flatten_wrong_reshape(x):
+    return x.reshape(-1, x.shape[0])

@@ -150,3 +150,14 @@ def sobel_only_kx():
     return kx
 
 
+# ------------------------------------------------------------------ buggy implementations that pin a case name or message
+
+def pad_transposed(image, padding, mode="zeros", value=0.0):
+    h, w = image.shape
+    out = np.zeros((w + 2 * padding, h + 2 * padding))
+    out[padding:padding + w, padding:padding + h] = image.T  # mixed up rows and columns
+    return out if mode in ("zeros",) else pad_numpy(image, padding, mode, value).T
+
+
+def corr_no_stride(image, kernel, stride=1, padding=0, mode="zeros"):
+    return corr_loop(image, kernel, 1, padding, mode)

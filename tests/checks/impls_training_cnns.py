@@ -256,3 +256,15 @@ def evaluate_tensor(model, loader):
             correct = correct + (model(x).argmax(1) == y).sum()
             n += len(y)
     return correct / n
+
+
+# ------------------------------------------------------------------ buggy implementations that pin a case name or message
+
+def train_last_loss(model, loader, optimizer, loss_fn):
+    model.train()
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+    return loss.item()

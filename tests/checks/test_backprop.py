@@ -26,6 +26,8 @@ BUGGY = [
     (cb.check_sigmoid_bce_backward, impl.bce_bw_naive, "RuntimeWarning: overflow encountered in exp"),
     (cb.check_numerical_gradient, impl.num_no_restore, "it changed its input `x` in place"),
     (cb.check_train_toy, impl.train_sign, "the update has the wrong sign"),
+    (cb.check_max_pool2d_backward, impl.pool_bw_no_stride, "failed on case 'overlapping windows add up"),
+    (cb.check_sigmoid_bce_backward, impl.bce_bw_extra_derivative, "Hint: sigmoid's derivative applied again"),
 ]
 
 REFERENCES = [(getattr(cb, f"check_{func.__name__}"), func) for func in (

@@ -32,6 +32,9 @@ BUGGY = [
     (cl.check_tanh, impl.tanh_naive, "RuntimeWarning: overflow encountered in exp.\n  Hint: overflow"),
     (cl.check_receptive_field, impl.rf_relu_skipped, "expected 5 rows (one per layer), got 3"),
     (cl.check_count_params, impl.count_dense_bias_per_input, "layer 1 (dense) biases: expected 10, got 7840."),
+    (cl.check_conv2d_forward_naive, impl.conv_no_stride, "'stride 2': expected shape (2, 2, 3, 3), got (2, 2, 5, 5).\n  Hint: stride ignored"),
+    (cl.check_flatten_forward, impl.flatten_wrong_reshape, "expected shape (2, 60), got (60, 2)"),
+    (cl.check_count_params, impl.count_no_bias, "layer 1 (dense) biases: expected 10, got 0.\n  Hint: bias forgotten in counts"),
 ]
 
 REFERENCES = [

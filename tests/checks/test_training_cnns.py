@@ -36,6 +36,8 @@ BUGGY = [
     (cb.check_build_cnn, impl.cnn_no_return, "Did you forget a `return`?"),
     (cb.check_train_one_epoch, impl.train_returns_tensor, "got a torch.Tensor"),
     (cb.check_evaluate, impl.evaluate_tensor, "got a torch.Tensor"),
+    (cb.check_train_one_epoch, impl.train_last_loss, "Hint: returned the last batch's loss"),
+    (cb.check_train_one_epoch, impl.train_step_first, "Hint: weights never updated"),
 ]
 
 REFERENCES = [

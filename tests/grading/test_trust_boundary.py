@@ -103,3 +103,22 @@ def test_trusted_packages_say_why_they_are_missing_in_the_student_copy(tmp_path)
                           env={"PYTHONPATH": str(pkg), "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
     assert "ImportError: cnncourse.ref holds the course's reference solutions; it is not available while your " \
            "notebook is graded" in done.stderr
+
+
+@pytest.mark.parametrize("rel", list(_student_side_modules()), ids=str)
+def test_no_reference_lives_on_the_student_side(rel):
+    """References are hidden by package, so a ``@reference`` outside the trusted packages would reach the worker."""
+    tree = ast.parse((PACKAGE / rel).read_text(encoding="utf-8"))
+    decorated = [node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+                 for d in node.decorator_list if "reference" in ast.unparse(d)]
+    guard = [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+             and "_guard" in ast.unparse(node)]
+    assert not decorated and not guard, f"cnncourse/{rel}: move {decorated or guard} into cnncourse/ref or torch_ref"
+
+
+def test_student_copy_holds_code_and_shipped_data_only(tmp_path):
+    pkg = sandbox.build_student_package(tmp_path / "pkg") / "cnncourse"
+    files = [p.relative_to(pkg) for p in pkg.rglob("*") if p.is_file()]
+    assert files and all(p.suffix == ".py" or p.parts[0] == "datasets" for p in files), files
+    assert not [p for p in files if any(part.startswith(".") for part in p.parts)]
+    assert (pkg / "datasets" / "fashion_mnist_subset" / "train-images-idx3-ubyte.gz").is_file()

@@ -6,14 +6,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import as_tensor, leaf
 
-from cnncourse.ref import (
-    activations,
-)
-
-
-def _as_tensor(a):
-    return torch.from_numpy(np.ascontiguousarray(a))
+from cnncourse.ref import activations
 
 
 @pytest.mark.parametrize("ours, theirs", [
@@ -29,20 +24,16 @@ def test_activations_match_torch_without_overflow_warnings(ours, theirs):
         warnings.simplefilter("error")  # an overflow RuntimeWarning fails the test
         got = ours(x)
         got32 = ours(x.astype(np.float32))
-    np.testing.assert_allclose(got, theirs(_as_tensor(x)).numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got, theirs(as_tensor(x)).numpy(), rtol=1e-12, atol=1e-15)
     assert got32.dtype == np.float32
-    np.testing.assert_allclose(got32, theirs(_as_tensor(x.astype(np.float32))).numpy(), rtol=1e-5, atol=1e-6)
-
-
-def _leaf(a, grad=False):
-    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+    np.testing.assert_allclose(got32, theirs(as_tensor(x.astype(np.float32))).numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_relu_backward_matches_autograd():
     rng = np.random.default_rng(0)
     x, dout = rng.normal(size=(2, 3, 4, 4)), rng.normal(size=(2, 3, 4, 4))
-    tx = _leaf(x, True)
-    torch.relu(tx).backward(_leaf(dout))
+    tx = leaf(x, True)
+    torch.relu(tx).backward(leaf(dout))
     np.testing.assert_allclose(activations.relu_backward(dout, x), tx.grad.numpy())
 
 

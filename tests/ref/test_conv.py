@@ -5,14 +5,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import as_tensor, leaf
 
-from cnncourse.ref import (
-    conv,
-)
-
-
-def _as_tensor(a):
-    return torch.from_numpy(np.ascontiguousarray(a))
+from cnncourse.ref import conv
 
 
 @pytest.mark.parametrize("impl", [conv.conv2d_forward, conv.conv2d_forward_naive])
@@ -24,7 +19,7 @@ def test_conv2d_matches_torch(impl):
         kh, kw = (int(v) for v in rng.integers(1, 4, size=2))
         s, p = int(rng.integers(1, 4)), int(rng.integers(0, 3))
         x, wt, b = rng.normal(size=(n, c, h, w)), rng.normal(size=(f, c, kh, kw)), rng.normal(size=f)
-        expected = F.conv2d(_as_tensor(x), _as_tensor(wt), _as_tensor(b), stride=s, padding=p).numpy()
+        expected = F.conv2d(as_tensor(x), as_tensor(wt), as_tensor(b), stride=s, padding=p).numpy()
         np.testing.assert_allclose(impl(x, wt, b, stride=s, padding=p), expected, rtol=1e-10, atol=1e-12)
 
 
@@ -32,10 +27,6 @@ def test_conv2d_float32_stays_float32():
     x, w, b = np.ones((1, 2, 4, 4), np.float32), np.ones((3, 2, 3, 3), np.float32), np.zeros(3, np.float32)
     assert conv.conv2d_forward(x, w, b).dtype == np.float32
     assert conv.conv2d_forward(x, w.astype(np.float64), b).dtype == np.float64
-
-
-def _leaf(a, grad=False):
-    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
 
 
 def test_conv2d_backward_matches_autograd():
@@ -46,10 +37,10 @@ def test_conv2d_backward_matches_autograd():
         kh, kw = (int(v) for v in rng.integers(1, 4, size=2))
         s, p = int(rng.integers(1, 4)), int(rng.integers(0, 3))
         x, wt, b = rng.normal(size=(n, c, h, w)), rng.normal(size=(f, c, kh, kw)), rng.normal(size=f)
-        tx, tw, tb = _leaf(x, True), _leaf(wt, True), _leaf(b, True)
+        tx, tw, tb = leaf(x, True), leaf(wt, True), leaf(b, True)
         out = F.conv2d(tx, tw, tb, stride=s, padding=p)
         dout = rng.normal(size=tuple(out.shape))
-        out.backward(_leaf(dout))
+        out.backward(leaf(dout))
         dx, dw, db = conv.conv2d_backward(dout, x, wt, stride=s, padding=p)
         np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(dw, tw.grad.numpy(), rtol=1e-10, atol=1e-12)

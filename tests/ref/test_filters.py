@@ -7,9 +7,7 @@ import torch
 import torch.nn.functional as F
 from scipy import ndimage
 
-from cnncourse.ref import (
-    filters,
-)
+from cnncourse.ref import filters
 
 TORCH_MODE = {"zeros": "constant", "constant": "constant", "reflect": "reflect", "replicate": "replicate"}
 

@@ -4,21 +4,16 @@
 import numpy as np
 import pytest
 import torch
+from conftest import leaf
 
-from cnncourse.ref import (
-    gradcheck,
-)
-
-
-def _leaf(a, grad=False):
-    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+from cnncourse.ref import gradcheck
 
 
 def test_numerical_gradient_agrees_with_autograd_and_restores_x():
     x = np.random.default_rng(4).normal(size=(3, 2))
     before = x.copy()
     f = lambda a: float(np.sum(np.sin(a) * a ** 2))  # noqa: E731
-    tx = _leaf(x, True)
+    tx = leaf(x, True)
     torch.sum(torch.sin(tx) * tx ** 2).backward()
     np.testing.assert_allclose(gradcheck.numerical_gradient(f, x), tx.grad.numpy(), rtol=1e-7, atol=1e-9)
     np.testing.assert_array_equal(x, before)

@@ -7,9 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnncourse.ref import (
-    layer_specs,
-)
+from cnncourse.ref import layer_specs
 
 
 def test_conv_output_size_matches_torch_output_shape():

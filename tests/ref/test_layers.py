@@ -5,31 +5,22 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import as_tensor, leaf
 
-from cnncourse.ref import (
-    layers,
-)
-
-
-def _as_tensor(a):
-    return torch.from_numpy(np.ascontiguousarray(a))
+from cnncourse.ref import layers
 
 
 def test_flatten_matches_torch_flatten():
     x = np.random.default_rng(4).normal(size=(3, 2, 4, 5))
-    np.testing.assert_array_equal(layers.flatten_forward(x), torch.flatten(_as_tensor(x), 1).numpy())
-
-
-def _leaf(a, grad=False):
-    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+    np.testing.assert_array_equal(layers.flatten_forward(x), torch.flatten(as_tensor(x), 1).numpy())
 
 
 def test_dense_and_bce_backward_match_autograd():
     rng = np.random.default_rng(3)
     x, w, b, y = rng.normal(size=(5, 4)), rng.normal(size=(4, 1)), rng.normal(size=1), rng.integers(0, 2, 5).astype(float)
-    tx, tw, tb = _leaf(x, True), _leaf(w, True), _leaf(b, True)
+    tx, tw, tb = leaf(x, True), leaf(w, True), leaf(b, True)
     z = (tx @ tw + tb)[:, 0]
-    loss = F.binary_cross_entropy_with_logits(z, _leaf(y))
+    loss = F.binary_cross_entropy_with_logits(z, leaf(y))
     loss.backward()
     zn = (x @ w + b)[:, 0]
     assert layers.sigmoid_bce_forward(zn, y) == pytest.approx(loss.item(), rel=1e-12)

@@ -3,16 +3,10 @@
 
 import numpy as np
 import pytest
-import torch
 import torch.nn.functional as F
+from conftest import as_tensor, leaf
 
-from cnncourse.ref import (
-    pool,
-)
-
-
-def _as_tensor(a):
-    return torch.from_numpy(np.ascontiguousarray(a))
+from cnncourse.ref import pool
 
 
 @pytest.mark.parametrize("ours, theirs", [(pool.max_pool2d_forward, F.max_pool2d), (pool.avg_pool2d_forward, F.avg_pool2d)])
@@ -22,35 +16,31 @@ def test_pooling_matches_torch(ours, theirs):
         x = rng.normal(size=(int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(3, 12)), int(rng.integers(3, 12))))
         k = int(rng.integers(1, min(x.shape[2:]) + 1))
         s = None if rng.random() < 0.4 else int(rng.integers(1, 4))
-        expected = theirs(_as_tensor(x), kernel_size=k, stride=s).numpy()
+        expected = theirs(as_tensor(x), kernel_size=k, stride=s).numpy()
         np.testing.assert_allclose(ours(x, kernel_size=k, stride=s), expected, rtol=1e-12)
 
 
 def test_avg_pool_as_conv_equals_avg_pool():
     x = np.random.default_rng(3).normal(size=(2, 3, 9, 7))
     for k in (1, 2, 3):
-        np.testing.assert_allclose(pool.avg_pool_as_conv(x, k), F.avg_pool2d(_as_tensor(x), k).numpy(), rtol=1e-12)
-
-
-def _leaf(a, grad=False):
-    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+        np.testing.assert_allclose(pool.avg_pool_as_conv(x, k), F.avg_pool2d(as_tensor(x), k).numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("k, s", [(2, None), (2, 1), (3, 2), (3, None)])
 def test_max_pool2d_backward_matches_autograd(k, s):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(2, 3, 7, 8))
-    tx = _leaf(x, True)
+    tx = leaf(x, True)
     out = F.max_pool2d(tx, k, s)
     dout = rng.normal(size=tuple(out.shape))
-    out.backward(_leaf(dout))
+    out.backward(leaf(dout))
     np.testing.assert_allclose(pool.max_pool2d_backward(dout, x, k, s), tx.grad.numpy(), rtol=1e-12)
 
 
 def test_max_pool2d_backward_ties_go_to_the_first_maximum_like_torch():
     x = np.array([[[[1.0, 3.0], [3.0, 0.0]]]])
-    tx = _leaf(x, True)
-    F.max_pool2d(tx, 2).backward(_leaf([[[[5.0]]]]))
+    tx = leaf(x, True)
+    F.max_pool2d(tx, 2).backward(leaf([[[[5.0]]]]))
     np.testing.assert_array_equal(pool.max_pool2d_backward(np.array([[[[5.0]]]]), x), tx.grad.numpy())
     assert pool.max_pool2d_backward(np.array([[[[5.0]]]]), x)[0, 0].tolist() == [[0, 5], [0, 0]]
 

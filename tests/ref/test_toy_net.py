@@ -5,18 +5,15 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import leaf
 
 from cnncourse.helpers import toy_net as toy_helpers
 from cnncourse.ref import toy_net
 
 
-def _leaf(a, grad=False):
-    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
-
-
 def _torch_toy(params, image, label):
-    tp = {k: _leaf(v, True) for k, v in params.items()}
-    z1 = F.conv2d(_leaf(image)[None, None], tp["w"][None, None]) + tp["b"]
+    tp = {k: leaf(v, True) for k, v in params.items()}
+    z1 = F.conv2d(leaf(image)[None, None], tp["w"][None, None]) + tp["b"]
     h = F.max_pool2d(torch.relu(z1), 2).reshape(4)
     z = h @ tp["v"] + tp["c"]
     loss = F.binary_cross_entropy_with_logits(z, torch.tensor(float(label), dtype=torch.float64))
