@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT, read_nb, write_nb
 
 from cnncourse import cli
@@ -17,6 +18,7 @@ def run_cli(*args, cwd=ROOT):
                           text=True, stdin=subprocess.DEVNULL, timeout=600)
 
 
+@pytest.mark.slow
 def test_grade_solution_full_marks_exit_0():
     proc = run_cli("grade", f"solutions/{MODULE}/{MODULE}.ipynb")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -25,6 +27,7 @@ def test_grade_solution_full_marks_exit_0():
     assert "hidden tests included" in proc.stdout
 
 
+@pytest.mark.slow
 def test_grade_blank_release_zero_with_messages_exit_1():
     proc = run_cli("grade", f"assignments/{MODULE}/{MODULE}.ipynb")
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -33,6 +36,7 @@ def test_grade_blank_release_zero_with_messages_exit_1():
     assert "total                     0 / 12" in proc.stdout
 
 
+@pytest.mark.slow
 def test_grade_partial_submission_shows_the_hint(tmp_path):
     """A student's copy outside the repo, graded with --course; one function wrong in a known way."""
     nb = read_nb(ROOT / "solutions" / MODULE / f"{MODULE}.ipynb")

@@ -14,6 +14,8 @@ from nbgrader.api import Gradebook
 
 from cnncourse import course as manifest
 
+pytestmark = pytest.mark.slow  # real nbgrader runs: tens of seconds each
+
 MODULES = manifest.ids()
 
 

@@ -42,6 +42,7 @@ def test_stored_without_outputs(path):
             assert cell.outputs == [] and cell.execution_count is None, f"{_rel(path)}: clear outputs before committing"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", EXECUTED, ids=_rel)
 def test_executes_headless(path, tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
