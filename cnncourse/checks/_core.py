@@ -217,6 +217,11 @@ def _index(idx):
     return "(" + ", ".join(str(int(i)) for i in idx) + ")"
 
 
+def _at(idx):
+    """`` at index (i, j)`` for an entry of an array; nothing for a 0-d array's only value."""
+    return f" at index {_index(idx)}" if len(idx) else ""
+
+
 def _where(path):
     return f" in {path}" if path else ""
 
@@ -319,7 +324,7 @@ def _compare_array(expected, got, case, path):
         bad = ~np.isfinite(got)
         if bad.any() and np.isfinite(expected).all():
             idx = np.argwhere(bad)[0]
-            raise Mismatch(f"got {_fmt_num(got[tuple(idx)])} at index {_index(idx)}{_where(path)}; "
+            raise Mismatch(f"got {_fmt_num(got[tuple(idx)])}{_at(idx)}{_where(path)}; "
                            "expected only finite numbers.", stage="finite")
     rtol, atol = _tolerances(expected, got)
     exp64, got64 = expected.astype(np.float64), got.astype(np.float64)
@@ -328,8 +333,10 @@ def _compare_array(expected, got, case, path):
         err = np.where(close, 0.0, np.abs(got64 - exp64))
         err = np.nan_to_num(err, nan=np.inf)
         idx = np.unravel_index(np.argmax(err), err.shape)
-        raise Mismatch(f"wrong values{_where(path)}; largest error {_fmt_num(err[idx])} at index "
-                       f"{_index(idx)} (expected {_fmt_num(exp64[idx])}, got {_fmt_num(got64[idx])}).")
+        if not idx:  # a 0-d array: one value, no index
+            raise Mismatch(f"wrong value{_where(path)}: expected {_fmt_num(exp64[idx])}, got {_fmt_num(got64[idx])}.")
+        raise Mismatch(f"wrong values{_where(path)}; largest error {_fmt_num(err[idx])}{_at(idx)} "
+                       f"(expected {_fmt_num(exp64[idx])}, got {_fmt_num(got64[idx])}).")
 
 
 def _matches(variant_output, got, case):
@@ -587,11 +594,13 @@ def require_student_function(student: Any, fname: str) -> None:
 
 
 def run_check(student: Callable, *, reference: Callable, cases: Sequence[Case], mistakes: Sequence[Mistake] = (),
-              name: str | None = None, cache: bool = True) -> None:
+              name: str | None = None, cache: bool = True, then: Callable[[], None] | None = None) -> None:
     """Run ``cases`` against ``student``; print one line if all pass, else raise ``CheckFailed``.
 
     ``cache``: reuse reference and variant outputs computed for the same inputs before (off for
     references whose results depend on more than their inputs, e.g. torch's thread count).
+    ``then``: a further requirement (e.g. :func:`require_no_position_loop`) checked after the
+    cases and before the pass line, so a cell never says "passed" and then fails.
 
     >>> def double(x):
     ...     return 2 * x
@@ -618,6 +627,8 @@ def run_check(student: Callable, *, reference: Callable, cases: Sequence[Case], 
     passed = f"all {len(cases)} checks passed" if len(cases) > 1 else "1 check passed"
     precision = (f" Your results came in {' and '.join(sorted(_LOWER_PRECISION))} for float64 inputs: accepted "
                  "within that precision's tolerance." if _LOWER_PRECISION else "")
+    if then is not None:
+        then()
     print(f"{fname}: {passed}{extra}{numeric}.{precision}")
 
 

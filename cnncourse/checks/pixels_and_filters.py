@@ -180,6 +180,8 @@ def check_correlate2d(correlate2d: Callable, hidden: bool = False) -> None:
         Case("reflect padding 2", (_image(5, 6), _kernel(3, 3)), {"padding": 2, "mode": "reflect"}),
         Case("replicate padding 1", (_image(4, 5), _kernel(3, 3)), {"padding": 1, "mode": "replicate"}),
         Case("float32 inputs", (_image(6, 6, dtype=np.float32), _kernel(3, 3, dtype=np.float32)), {"padding": 1}),
+        Case("an 8-bit image and an integer kernel: a float result",  # an output made like the image truncates
+             ((np.arange(20).reshape(4, 5) * 12).astype(np.uint8), np.array([[1, 0], [0, -1]]))),
     ]
     if hidden:
         rng = hidden_rng()

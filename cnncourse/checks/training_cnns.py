@@ -79,6 +79,7 @@ def check_im2col(im2col: Callable, hidden: bool = False) -> None:
         c("kernel (2, 3), 2 channels, non-square image", _rand((1, 2, 4, 5), 5), (2, 3)),
         c("batch 2, 3 channels, stride 2, padding 1", _rand((2, 3, 6, 5), 6), 3, stride=2, padding=1),
         c("float32 input", _rand((2, 2, 5, 5), 7, np.float32), 3, padding=1),
+        c("an integer image: float columns", np.arange(18).reshape(1, 2, 3, 3), 2, padding=1),
     ]
     if hidden:  # the conv layer's hidden inputs, windows of its kernels' size
         layer_cases = [case for case in conv_layer_cases(hidden=True) if case.hidden]
@@ -86,8 +87,8 @@ def check_im2col(im2col: Callable, hidden: bool = False) -> None:
             x, kernel = case.args[0], case.args[1].shape[2:]
             cases.append(Case(f"hidden #{i + 1} (x {x.shape}, kernel {kernel}, stride {case.kwargs['stride']}, "
                               f"padding {case.kwargs['padding']})", (x, kernel), case.kwargs, hidden=True))
-    run_check(im2col, reference=conv.im2col, cases=cases, mistakes=IM2COL_MISTAKES)
-    require_no_position_loop(im2col, "im2col", _im2col_loop_args)
+    run_check(im2col, reference=conv.im2col, cases=cases, mistakes=IM2COL_MISTAKES,
+              then=lambda: require_no_position_loop(im2col, "im2col", _im2col_loop_args))
 
 
 # ------------------------------------------------------------------ conv2d_forward_im2col
@@ -123,8 +124,8 @@ def check_conv2d_forward_im2col(conv2d_forward_im2col: Callable, hidden: bool = 
     """Check ``conv2d_forward_im2col(x, w, b, stride=1, padding=0)`` -> (N, F, OH, OW)."""
     __tracebackhide__ = True
     cases = conv_layer_cases(hidden)  # the module-02 layer cases: same contract, computed another way
-    run_check(conv2d_forward_im2col, reference=conv.conv2d_forward_im2col, cases=cases, mistakes=CONV_IM2COL_MISTAKES)
-    require_no_position_loop(conv2d_forward_im2col, "conv2d_forward_im2col", _conv_loop_args)
+    run_check(conv2d_forward_im2col, reference=conv.conv2d_forward_im2col, cases=cases, mistakes=CONV_IM2COL_MISTAKES,
+              then=lambda: require_no_position_loop(conv2d_forward_im2col, "conv2d_forward_im2col", _conv_loop_args))
 
 
 # ------------------------------------------------------------------ PyTorch: shared pieces
@@ -203,7 +204,8 @@ TRAIN_MISTAKES = [
             "add up the loss of every batch over the epoch, then divide by the number of examples."),
     Mistake("weights never updated", _wrong_training(step=False),
             "call optimizer.step() after loss.backward(), once per batch: backward computes the gradients, step "
-            "uses them to change the weights (a step before backward finds no gradients yet)."),
+            "uses them to change the weights. A step before backward finds no gradients yet, and a zero_grad() "
+            "between backward() and step() wipes them: zero the gradients at the start of each batch."),
 ]
 
 
@@ -259,7 +261,7 @@ def _eval_loop(model, loader, *, eval_mode=True, no_grad=True, average="examples
             count += len(y)
             accs.append(hits / len(y))
     return {"examples": correct / count, "batches": float(np.mean(accs)), "count": correct,
-            "percent": 100.0 * correct / count, "last": accs[-1]}[average]
+            "percent": 100.0 * correct / count, "last": accs[-1], "per_batch": correct / len(accs)}[average]
 
 
 def _wrong_evaluation(**mistake):
@@ -275,6 +277,9 @@ EVAL_MISTAKES = [
     Mistake("mean of per-batch accuracies", _wrong_evaluation(average="batches"),
             "count correct predictions over all batches and divide by the number of examples: a short last "
             "batch would otherwise count as much as a full one."),
+    Mistake("divided by the number of batches", _wrong_evaluation(average="per_batch"),
+            "len(loader) counts batches, not examples: divide the number correct by len(loader.dataset), or add "
+            "up len(y) over the batches."),
     Mistake("returned the number of correct predictions", _wrong_evaluation(average="count"),
             "divide the number correct by the number of examples: accuracy is a fraction in [0, 1]."),
     Mistake("accuracy in percent", _wrong_evaluation(average="percent"),
@@ -405,6 +410,11 @@ def cnn_properties(hidden: bool, seed: int = 0) -> list[Property]:
         if torch.allclose(both + zero, s.out + second, rtol=1e-4, atol=1e-4):
             raise Mismatch("the model is affine: f(a + b) + f(0) = f(a) + f(b).")
 
+    def activation_after_convolutions(s):
+        if not s.run("activations_used", s.value, s.x):
+            raise Mismatch("forward calls no activation function (ReLU, GELU, tanh, ...): max pooling is its only "
+                           "nonlinearity.")
+
     def every_parameter_trained(s):
         missing = s.run("missing_gradients", s.value, s.x, torch.arange(batch) % 10,
                         case="train mode, one backward pass")
@@ -429,6 +439,9 @@ def cnn_properties(hidden: bool, seed: int = 0) -> list[Property]:
         Property("has a nonlinearity", nonlinear,
                  "put an activation such as nn.ReLU() after each convolution (and hidden linear layer); without one "
                  "the stack collapses to a single linear map."),
+        Property("an activation after the convolutions", activation_after_convolutions,
+                 "put an activation such as nn.ReLU() after each convolution, as the notebook asks: max pooling "
+                 "keeps the largest value but does not bend the map the way an activation does."),
         Property("every parameter is trained", every_parameter_trained,
                  "every layer you create must be used in forward (and nothing may be detached); unused layers only "
                  "cost parameters."),

@@ -187,6 +187,35 @@ def forward(model, x, train=False):
         return model(torch.as_tensor(x))
 
 
+#: Element-wise nonlinearities a CNN may use after its convolutions (torch function names, in-place ``_`` dropped).
+ACTIVATIONS = frozenset({"relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus",
+                         "tanh", "sigmoid", "hardtanh", "hardswish", "hardsigmoid", "prelu", "rrelu", "threshold",
+                         "clamp", "clamp_min", "logsigmoid", "softsign", "tanhshrink"})
+
+
+def activations_used(model, x):
+    """Names of the activation functions (:data:`ACTIVATIONS`) that ``model(x)`` calls, eval mode, no autograd.
+
+    Recorded with a ``TorchFunctionMode``, so ``nn.ReLU()``, ``F.relu(x)`` and ``x.relu()`` all count.
+    """
+    torch = _torch()
+    from torch.overrides import TorchFunctionMode
+
+    seen = set()
+
+    class Record(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            name = getattr(func, "__name__", "").strip("_")
+            if name in ACTIVATIONS:
+                seen.add(name)
+            return func(*args, **(kwargs or {}))
+
+    model.eval()
+    with torch.no_grad(), Record():
+        model(torch.as_tensor(x))
+    return sorted(seen)
+
+
 def missing_gradients(model, x, y):
     """Names of trainable parameters that get no gradient from one cross-entropy backward pass (train mode)."""
     torch = _torch()

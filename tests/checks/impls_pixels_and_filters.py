@@ -95,7 +95,7 @@ def corr_vectorized(image, kernel, stride=1, padding=0, mode="zeros"):
     kh, kw = kernel.shape
     oh = (padded.shape[0] - kh) // stride + 1
     ow = (padded.shape[1] - kw) // stride + 1
-    out = np.zeros((oh, ow), dtype=np.result_type(image, kernel))
+    out = np.zeros((oh, ow), dtype=np.result_type(image, kernel, np.float32))  # float, float32 kept
     for a in range(kh):  # loop over kernel taps, vectorized over positions
         for b in range(kw):
             out += kernel[a, b] * padded[a:a + stride * (oh - 1) + 1:stride, b:b + stride * (ow - 1) + 1:stride]
@@ -161,3 +161,16 @@ def pad_transposed(image, padding, mode="zeros", value=0.0):
 
 def corr_no_stride(image, kernel, stride=1, padding=0, mode="zeros"):
     return corr_loop(image, kernel, 1, padding, mode)
+
+
+def corr_output_like_inputs(image, kernel, stride=1, padding=0, mode="zeros"):
+    """Right values, but the output takes the inputs' dtype: integer for an 8-bit image."""
+    padded = pad_numpy(image, padding, mode)
+    kh, kw = kernel.shape
+    oh = (padded.shape[0] - kh) // stride + 1
+    ow = (padded.shape[1] - kw) // stride + 1
+    out = np.zeros((oh, ow), dtype=np.result_type(image, kernel))
+    for a in range(kh):
+        for b in range(kw):
+            out += kernel[a, b] * padded[a:a + stride * (oh - 1) + 1:stride, b:b + stride * (ow - 1) + 1:stride]
+    return out

@@ -32,6 +32,7 @@ def im2col_offsets(x, kernel_size, stride=1, padding=0):
 
 def im2col_view(x, kernel_size, stride=1, padding=0):
     kh, kw = _k(kernel_size)
+    x = x if x.dtype.kind == "f" else x.astype(float)
     win = np.lib.stride_tricks.sliding_window_view(_pad(x, padding), (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
     n, c, oh, ow = win.shape[:4]
     return np.ascontiguousarray(win.transpose(1, 4, 5, 0, 2, 3)).reshape(c * kh * kw, n * oh * ow)
@@ -268,3 +269,45 @@ def train_last_loss(model, loader, optimizer, loss_fn):
         loss.backward()
         optimizer.step()
     return loss.item()
+
+
+def im2col_keeps_integers(x, kernel_size, stride=1, padding=0):
+    """Right columns, but an integer image gives integer columns."""
+    kh, kw = _k(kernel_size)
+    win = np.lib.stride_tricks.sliding_window_view(_pad(x, padding), (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    n, c, oh, ow = win.shape[:4]
+    return np.ascontiguousarray(win.transpose(1, 4, 5, 0, 2, 3)).reshape(c * kh * kw, n * oh * ow)
+
+
+def evaluate_over_len_loader(model, loader):
+    """Divides by len(loader), the number of batches, not of examples."""
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for x, y in loader:
+            correct += (model(x).argmax(1) == y).sum().item()
+    return correct / len(loader)
+
+
+def cnn_max_pool_only():
+    """Convolutions and max pooling, no activation: nonlinear, but not what the notebook asks for."""
+    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 7 * 7, 10))
+
+
+class FunctionalActivations(nn.Module):
+    """Activations as calls in forward (F.relu, Tensor.tanh), no activation modules."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(1, 8, 3, padding=1), nn.Conv2d(8, 16, 3, padding=1)
+        self.fc = nn.Linear(16 * 7 * 7, 10)
+
+    def forward(self, x):
+        x = nn.functional.max_pool2d(nn.functional.relu(self.conv1(x)), 2)
+        x = nn.functional.max_pool2d(self.conv2(x).tanh(), 2)
+        return self.fc(x.flatten(1))
+
+
+def cnn_functional_activations():
+    return FunctionalActivations()

@@ -93,3 +93,24 @@ def test_an_exception_in_the_students_code_names_the_property_being_tested():
 
     with pytest.raises(CheckFailed, match=r"^make_list\(\) failed on case 'build': it raised ZeroDivisionError"):
         check_properties(lambda: 1 / 0, [Property("build", built)], name="make_list")
+
+
+def test_a_scalar_result_is_compared_without_an_index():
+    with pytest.raises(CheckFailed) as info:
+        run_check(lambda x: np.array(float(x.sum()) + 1), reference=lambda x: np.array(float(x.sum())), cases=CASES,
+                  name="total")
+    assert "wrong value: expected 4, got 5." in str(info.value) and "index" not in str(info.value)
+    with pytest.raises(CheckFailed, match=r"got nan; expected only finite numbers\.") as info:
+        run_check(lambda x: np.array(np.nan), reference=lambda x: np.array(float(x.sum())), cases=CASES, name="total")
+    assert "index" not in str(info.value)
+
+
+def test_a_further_requirement_runs_before_the_pass_line(capsys):
+    def loop_rule():
+        raise CheckFailed("double() is correct, but it loops over output positions.")
+
+    with pytest.raises(CheckFailed, match="loops over output positions"):
+        run_check(_double, reference=_double, cases=CASES, then=loop_rule)
+    assert "passed" not in capsys.readouterr().out  # never "passed", then a failure in the same cell
+    run_check(_double, reference=_double, cases=CASES, then=lambda: None)
+    assert capsys.readouterr().out == "_double: 1 check passed.\n"

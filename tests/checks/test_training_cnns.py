@@ -17,6 +17,7 @@ CORRECT = [
     (cb.check_im2col, impl.im2col_offsets), (cb.check_im2col, impl.im2col_view),
     (cb.check_conv2d_forward_im2col, impl.conv_im2col_ok), (cb.check_conv2d_forward_im2col, impl.conv_im2col_tensordot),
     (cb.check_build_cnn, impl.cnn_sequential), (cb.check_build_cnn, impl.cnn_subclass),
+    (cb.check_build_cnn, impl.cnn_functional_activations),
     (cb.check_train_one_epoch, impl.train_ok), (cb.check_train_one_epoch, impl.train_tensor_total),
     (cb.check_evaluate, impl.evaluate_ok), (cb.check_evaluate, impl.evaluate_inference_mode),
 ]
@@ -38,6 +39,10 @@ BUGGY = [
     (cb.check_evaluate, impl.evaluate_tensor, "got a torch.Tensor"),
     (cb.check_train_one_epoch, impl.train_last_loss, "Hint: returned the last batch's loss"),
     (cb.check_train_one_epoch, impl.train_step_first, "Hint: weights never updated"),
+    (cb.check_im2col, impl.im2col_keeps_integers, "'an integer image: float columns': expected a floating-point array, got dtype int64."),
+    (cb.check_evaluate, impl.evaluate_over_len_loader, "Hint: divided by the number of batches"),
+    (cb.check_evaluate, impl.evaluate_count, "Hint: returned the number of correct predictions"),
+    (cb.check_build_cnn, impl.cnn_max_pool_only, "max pooling is its only nonlinearity.\n  Hint: put an activation"),
 ]
 
 REFERENCES = [
@@ -114,3 +119,11 @@ def test_training_run_rejects_broken_loops(monkeypatch, train, evaluate, expecte
         cb.check_training_run(impl.cnn_sequential, train, evaluate, progress=False)
     assert expected in str(info.value)
     assert len(train.calls) == epochs_run
+
+
+@pytest.mark.parametrize("check, looped", [(cb.check_im2col, impl.im2col_positions_loop),
+                                           (cb.check_conv2d_forward_im2col, impl.conv_im2col_positions_loop)])
+def test_a_looped_version_is_never_told_it_passed(check, looped, capsys):
+    with pytest.raises(CheckFailed, match="loops over output positions"):
+        check(looped)
+    assert "passed" not in capsys.readouterr().out
