@@ -92,8 +92,7 @@ def grade(notebook, course=None, keep=False):
     assignment = _assignment_of(notebook, course)
     source = _source_notebook(course, assignment, notebook.name)
     if source is None:
-        present = sorted(p.name for p in (course / "solutions").iterdir() if p.is_dir())
-        known = ", ".join([i for i in manifest.ids() if i in present] + [n for n in present if n not in manifest.ids()])
+        known = ", ".join(sorted(p.name for p in (course / "solutions").iterdir() if p.is_dir()))  # NN_ ids sort in course order
         raise GradeError(f"no source notebook for assignment {assignment!r} in {course / 'solutions'}. "
                          f"Keep the notebook in a folder named after its assignment ({known}).")
 
@@ -124,6 +123,8 @@ def grade(notebook, course=None, keep=False):
 def _read_results(workdir, assignment, name):
     from nbgrader.api import Gradebook
 
+    from .grading.nbgrader_ext import flag_texts
+
     graded = workdir / "autograded" / STUDENT / assignment / name
     if not graded.is_file():
         raise GradeError(f"nbgrader produced no autograded notebook at {graded}.")
@@ -139,8 +140,7 @@ def _read_results(workdir, assignment, name):
         notebook = gb.find_submission_notebook(Path(name).stem, assignment, STUDENT)
         scores = {g.name: (g.score, g.max_score) for g in notebook.grades}
         flagged = {g.name for g in notebook.grades if g.needs_manual_grade}
-        flags = [line for c in notebook.comments for line in (c.auto_comment or "").splitlines()
-                 if line.startswith("cnncourse flag:")]
+        flags = flag_texts(notebook.comments)
     for grade_id in order:
         score, max_score = scores.get(grade_id, (0.0, 0.0))
         rows.append({"test": grade_id, "score": float(score or 0.0), "max_score": float(max_score),
@@ -176,7 +176,7 @@ def format_table(result):
                        "different versions.")]
     if result.get("flags"):
         lines += ["", "flagged for the instructor:",
-                  *("  " + flag[len("cnncourse flag:"):].strip() for flag in result["flags"])]
+                  *("  " + flag for flag in result["flags"])]
     lines += ["", f"(hidden tests included; graded in {result['seconds']:.1f} s)"]
     return "\n".join(lines)
 

@@ -213,13 +213,9 @@ def _type_name(x):
     return type(x).__name__
 
 
-def _index(idx):
-    return "(" + ", ".join(str(int(i)) for i in idx) + ")"
-
-
 def _at(idx):
     """`` at index (i, j)`` for an entry of an array; nothing for a 0-d array's only value."""
-    return f" at index {_index(idx)}" if len(idx) else ""
+    return " at index (" + ", ".join(str(int(i)) for i in idx) + ")" if len(idx) else ""
 
 
 def _where(path):

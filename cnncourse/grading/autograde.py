@@ -300,15 +300,14 @@ def _submission_scores(gb: Gradebook, assignment: str, student: str) -> _Scores 
     """
     from nbgrader.api import MissingEntry
 
-    from .nbgrader_ext import FLAG_PREFIX
+    from .nbgrader_ext import flag_texts
 
     try:
         submission = gb.find_submission(assignment, student)
     except MissingEntry:
         return None
     grades = [g for nb in submission.notebooks for g in nb.grades]
-    faults = [line[len(FLAG_PREFIX):].strip() for nb in submission.notebooks for c in nb.comments
-              for line in (c.auto_comment or "").splitlines() if line.startswith(FLAG_PREFIX)]
+    faults = flag_texts(c for nb in submission.notebooks for c in nb.comments)
     if faults:
         flags = "; ".join(faults)
     elif any(g.needs_manual_grade for g in grades):

@@ -20,7 +20,6 @@ import pathlib
 import select
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -275,21 +274,28 @@ class Worker:
                     self._died()
                 buf += chunk
                 if len(buf) == need:
-                    if size is None:
-                        (size,) = struct.unpack(">Q", buf)
-                        if size > wire.MAX_FRAME:
-                            self._fault("output", f"a reply of {size} bytes")
-                        buf, need = b"", size
-                        if size == 0:
-                            return wire.parse(b"")
-                    else:
-                        return wire.parse(buf)
+                    if size is not None:
+                        return self._parse(buf)
+                    try:
+                        size = wire.frame_size(buf)
+                    except wire.WireError as exc:
+                        self._fault("output", f"a reply too large: {exc}")
+                    if size == 0:
+                        self._fault("protocol", "an empty reply")
+                    buf, need = b"", size
             elif self.proc.poll() is not None:
                 self._died()
             rss = self._rss()
             if rss > self.limits.memory_bytes:
                 self._fault("memory", f"{rss / 2**20:.0f} MiB resident, the limit is "
                                       f"{self.limits.memory_bytes / 2**20:.0f} MiB")
+
+    def _parse(self, data):
+        """A reply's JSON; anything garbled is a protocol fault (the worker is then dead), never a test failure."""
+        try:
+            return wire.parse(data)
+        except wire.WireError as exc:
+            self._fault("protocol", f"a garbled reply: {exc}")
 
     def _died(self):
         code = self.proc.wait()

@@ -31,6 +31,12 @@ from . import runner
 FLAG_PREFIX = "cnncourse flag:"
 
 
+def flag_texts(comments) -> list[str]:
+    """What the grader flagged, from nbgrader comments (objects with ``auto_comment``), prefix removed."""
+    return [line[len(FLAG_PREFIX):].strip() for c in comments for line in (c.auto_comment or "").splitlines()
+            if line.startswith(FLAG_PREFIX)]
+
+
 class TrustedExecute(NbGraderPreprocessor):
     """Run the student's cells in the sandboxed worker and the test cells on the trusted side."""
 

@@ -150,7 +150,7 @@ class NotebookGrader:
             if snapshot is not None:
                 changed = snapshot.changed()
                 if changed:
-                    snapshot.restore()
+                    snapshot.restore(changed)
                     shown = ", ".join(str(p) for p in changed[:5]) + (" …" if len(changed) > 5 else "")
                     self.flags.append(Flag("tampered", f"the submission changed {len(changed)} course file(s), "
                                                        f"restored: {shown}"))
@@ -192,9 +192,7 @@ class NotebookGrader:
             return
         except checks.CheckFailed as exc:
             error = _error("CheckFailed", str(exc), [str(exc)])
-        except client.StudentError as exc:  # e.g. NameError: the function is not defined
-            error = _error(type(exc).__name__, str(exc))
-        except Exception as exc:  # noqa: BLE001 - reported in the cell, like a kernel would
+        except Exception as exc:  # noqa: BLE001 - reported in the cell, like a kernel would (a student's NameError too)
             error = _error(type(exc).__name__, str(exc))
         if out.getvalue():
             cell.outputs.append(_stream("stdout", out.getvalue()))

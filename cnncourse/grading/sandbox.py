@@ -308,13 +308,14 @@ class Snapshot:
         now = dict(self._scan())
         return sorted({p for p in self.files.keys() | now.keys() if self.files.get(p) != now.get(p)})
 
-    def restore(self):
+    def restore(self, changed=None):
+        """Undo the submission's changes (``changed``: what :meth:`changed` just returned, to save a rescan)."""
         for root in self.absent:
             if root.is_dir() and not root.is_symlink():
                 shutil.rmtree(root, ignore_errors=True)
             elif root.exists() or root.is_symlink():
                 root.unlink()
-        for path in self.changed():
+        for path in (self.changed() if changed is None else changed):
             before = self.files.get(path)
             if before is None:
                 path.unlink(missing_ok=True)

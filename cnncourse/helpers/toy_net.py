@@ -38,10 +38,11 @@ def make_edges(n_per_class: int = 8, seed: int = 0, noise: float = 0.1) -> tuple
     images : ndarray, shape (2*n_per_class, 6, 6)
     labels : ndarray, shape (2*n_per_class,), 1 = vertical edge
     """
+    n_per_class = v.require_int("n_per_class", n_per_class, minimum=1)
     rng = np.random.default_rng(seed)
     images, labels = [], []
     for label in (1, 0):
-        for _ in range(v.require_int("n_per_class", n_per_class, minimum=1)):
+        for _ in range(n_per_class):
             img = rng.uniform(0, noise, size=(6, 6))
             k = int(rng.integers(2, 5))
             if label:

@@ -210,9 +210,14 @@ def read_exact(fd: int, n: int) -> bytes:
     return b"".join(parts)
 
 
-def read_frame(fd: int) -> Any:
-    """Read one message from ``fd`` (blocking)."""
-    (n,) = struct.unpack(">Q", read_exact(fd, 8))
+def frame_size(header: bytes) -> int:
+    """The payload length announced by a frame's 8-byte header; WireError above :data:`MAX_FRAME`."""
+    (n,) = struct.unpack(">Q", header)
     if n > MAX_FRAME:
         raise WireError(f"frame of {n} bytes is larger than {MAX_FRAME}")
-    return parse(read_exact(fd, n))
+    return n
+
+
+def read_frame(fd: int) -> Any:
+    """Read one message from ``fd`` (blocking)."""
+    return parse(read_exact(fd, frame_size(read_exact(fd, 8))))

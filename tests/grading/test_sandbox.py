@@ -90,6 +90,18 @@ def test_a_dead_worker_raises_a_fault_not_an_exception():
         w.close()
 
 
+@pytest.mark.parametrize("frame, kind", [(b"\x00" * 7 + b"\x05nope!", "protocol"),  # not JSON
+                                         (b"\x00" * 8, "protocol"),  # an empty reply
+                                         (b"\xff" * 8, "output")])  # far beyond the frame limit
+def test_a_garbled_reply_is_a_fault_not_a_test_failure(tmp_path, frame, kind):
+    pkg = sandbox.build_student_package(tmp_path / "pkg")
+    (tmp_path / "work").mkdir()
+    with client.Worker(tmp_path / "work", pkg, mode="fallback") as w:
+        with pytest.raises(client.WorkerFault) as info:  # the student writes to the reply channel itself
+            w.run_cell(f"import os, sys\nos.write(int(sys.argv[2]), {frame!r})\nimport time; time.sleep(5)")
+        assert info.value.kind == kind and w.dead is info.value
+
+
 def test_sandbox_mode_is_validated(monkeypatch):
     monkeypatch.setenv("CNNCOURSE_SANDBOX", "docker")
     with pytest.raises(ValueError, match="CNNCOURSE_SANDBOX must be one of"):

@@ -10,15 +10,20 @@ from conftest import as_tensor, leaf
 from cnncourse.ref import conv
 
 
+def _random_layer(rng, max_side):
+    """A random conv layer's inputs (x, w, b) with stride and padding, drawn in a fixed order from ``rng``."""
+    n, c, f = (int(v) for v in rng.integers(1, 4, size=3))
+    h, w = (int(v) for v in rng.integers(3, max_side + 1, size=2))
+    kh, kw = (int(v) for v in rng.integers(1, 4, size=2))
+    s, p = int(rng.integers(1, 4)), int(rng.integers(0, 3))
+    return rng.normal(size=(n, c, h, w)), rng.normal(size=(f, c, kh, kw)), rng.normal(size=f), s, p
+
+
 @pytest.mark.parametrize("impl", [conv.conv2d_forward, conv.conv2d_forward_naive])
 def test_conv2d_matches_torch(impl):
     rng = np.random.default_rng(0)
     for _ in range(40):
-        n, c, f = (int(v) for v in rng.integers(1, 4, size=3))
-        h, w = (int(v) for v in rng.integers(3, 11, size=2))
-        kh, kw = (int(v) for v in rng.integers(1, 4, size=2))
-        s, p = int(rng.integers(1, 4)), int(rng.integers(0, 3))
-        x, wt, b = rng.normal(size=(n, c, h, w)), rng.normal(size=(f, c, kh, kw)), rng.normal(size=f)
+        x, wt, b, s, p = _random_layer(rng, max_side=10)
         expected = F.conv2d(as_tensor(x), as_tensor(wt), as_tensor(b), stride=s, padding=p).numpy()
         np.testing.assert_allclose(impl(x, wt, b, stride=s, padding=p), expected, rtol=1e-10, atol=1e-12)
 
@@ -32,11 +37,7 @@ def test_conv2d_float32_stays_float32():
 def test_conv2d_backward_matches_autograd():
     rng = np.random.default_rng(2)
     for _ in range(25):
-        n, c, f = (int(v) for v in rng.integers(1, 4, size=3))
-        h, w = (int(v) for v in rng.integers(3, 9, size=2))
-        kh, kw = (int(v) for v in rng.integers(1, 4, size=2))
-        s, p = int(rng.integers(1, 4)), int(rng.integers(0, 3))
-        x, wt, b = rng.normal(size=(n, c, h, w)), rng.normal(size=(f, c, kh, kw)), rng.normal(size=f)
+        x, wt, b, s, p = _random_layer(rng, max_side=8)
         tx, tw, tb = leaf(x, True), leaf(wt, True), leaf(b, True)
         out = F.conv2d(tx, tw, tb, stride=s, padding=p)
         dout = rng.normal(size=tuple(out.shape))
