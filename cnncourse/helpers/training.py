@@ -1,6 +1,6 @@
 """Module 04's helpers: Fashion-MNIST as tensors, a fast loader, the parameter count and budget.
 
-Introduced in notebooks/04_training_cnns.ipynb.  Student side (the exercises import them);
+Introduced in notebooks/04_training_cnns_lecture.ipynb.  Student side (the exercises import them);
 the references (``build_cnn``, ``train_one_epoch``, ``evaluate``) are in
 :mod:`cnncourse.torch_ref.training`.
 """
@@ -21,7 +21,7 @@ PARAM_BUDGET = 100_000
 def fashion_mnist_dataset(split: str = "train", subset: bool = False) -> TensorDataset:
     """Fashion-MNIST as a ``TensorDataset`` of normalized images and labels.
 
-    Introduced in notebooks/04_training_cnns.ipynb.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.
 
     Parameters
     ----------
@@ -49,7 +49,7 @@ def fashion_mnist_dataset(split: str = "train", subset: bool = False) -> TensorD
 def make_loader(dataset: TensorDataset, batch_size: int = 128, shuffle: bool = False, seed: int = 0) -> DataLoader:
     """A ``DataLoader`` that fetches whole batches at once from a ``TensorDataset``.
 
-    Introduced in notebooks/04_training_cnns.ipynb.  The default ``DataLoader`` fetches one
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.  The default ``DataLoader`` fetches one
     example at a time and stacks them; indexing the tensors with a batch of indices is the
     same data, several times faster on a CPU.
 
@@ -84,7 +84,7 @@ def make_loader(dataset: TensorDataset, batch_size: int = 128, shuffle: bool = F
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters (weights and biases) of ``model``.
 
-    Introduced in notebooks/04_training_cnns.ipynb.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.
 
     Examples
     --------

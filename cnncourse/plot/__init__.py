@@ -1,6 +1,6 @@
 """Matplotlib figures for every module: images, number grids, kernels, conv steps, training results.
 
-Introduced in notebooks/01_pixels_and_filters.ipynb.  Every figure function draws and returns a
+Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Every figure function draws and returns a
 ``Figure`` (or the ``Axes`` it drew on) and never calls ``plt.show()``, so the same code runs in
 JupyterLab, in a script and headless under the Agg backend.  Each widget in
 :mod:`cnncourse.widgets` has a static twin here (``conv_step`` for ``conv_explorer``,

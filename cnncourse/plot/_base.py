@@ -1,6 +1,6 @@
 """What every figure of :mod:`cnncourse.plot` is drawn with: number text, cell grids, shared input checks.
 
-Introduced in notebooks/01_pixels_and_filters.ipynb.  Private to the package: the figure modules
+Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Private to the package: the figure modules
 import from here; the facade re-exports :func:`format_number`, :data:`MAX_ANNOTATED` and
 :data:`MAX_ANNOTATED_STEP`.
 """
@@ -47,7 +47,7 @@ def _new_ax(ax, figsize=None):
 def format_number(x: float, decimals: int = 2) -> str:
     """Short text for a number: integers without decimals, others rounded; a real minus sign.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Activation functions: their curves, and what each makes of a signed feature map.
 
-Introduced in notebooks/02_convolution_layers.ipynb.
+Introduced in notebooks/02_convolution_layers_lecture.ipynb.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .panels import show_feature_map
 def activation_curves(x: ArrayLike | None = None, alpha: float = 0.1) -> Figure:
     """Plot ReLU, leaky ReLU, ELU, sigmoid and tanh side by side.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.
 
     Parameters
     ----------
@@ -66,7 +66,7 @@ def activation_curves(x: ArrayLike | None = None, alpha: float = 0.1) -> Figure:
 def activation_maps(fmap: ArrayLike, alpha: float = 0.1, title: str | None = None) -> Figure:
     """A signed feature map and what each activation makes of it.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.  Every panel uses the diverging
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.  Every panel uses the diverging
     colormap centred at 0 (blue < 0 < red): ReLU keeps only the red part; sigmoid maps 0
     to 0.5, so it turns everything positive.
 

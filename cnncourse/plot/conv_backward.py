@@ -1,6 +1,6 @@
 """Conv backward, one channel and one filter: what one upstream gradient adds, and dL/dX as a full convolution.
 
-Introduced in notebooks/03_backprop.ipynb.  :func:`conv_backward_parts` computes the numbers that
+Introduced in notebooks/03_backprop_lecture.ipynb.  :func:`conv_backward_parts` computes the numbers that
 :func:`conv_backward_window` draws.
 """
 
@@ -29,7 +29,7 @@ def _conv_single(name_x, x, w, name_w="w"):
 def conv_backward_parts(x: ArrayLike, w: ArrayLike, dout: ArrayLike, i: int, j: int) -> dict[str, Any]:
     """What one upstream gradient ``dout[i, j]`` adds to dL/dW and dL/dX, and the full gradients.
 
-    Introduced in notebooks/03_backprop.ipynb.  The numbers :func:`conv_backward_window` draws,
+    Introduced in notebooks/03_backprop_lecture.ipynb.  The numbers :func:`conv_backward_window` draws,
     without drawing.  One channel, one filter, stride 1, no padding.
 
     Parameters
@@ -92,7 +92,7 @@ def conv_backward_parts(x: ArrayLike, w: ArrayLike, dout: ArrayLike, i: int, j: 
 def conv_backward_window(x: ArrayLike, w: ArrayLike, dout: ArrayLike, i: int, j: int) -> Figure:
     """Draw what one upstream gradient ``dout[i, j]`` contributes to dL/dW and dL/dX.
 
-    Introduced in notebooks/03_backprop.ipynb.  One channel, one filter, stride 1, no padding:
+    Introduced in notebooks/03_backprop_lecture.ipynb.  One channel, one filter, stride 1, no padding:
     ``out[i, j] = sum(x[i:i+KH, j:j+KW] * w) + b``, so ``dout[i, j]`` adds
     ``dout[i, j] * x[i:i+KH, j:j+KW]`` to dL/dW, ``dout[i, j] * w`` to the same window of
     dL/dX, and ``dout[i, j]`` to dL/db.  Summed over all (i, j): dL/dW = x ⋆ dout (a
@@ -160,7 +160,7 @@ def conv_backward_window(x: ArrayLike, w: ArrayLike, dout: ArrayLike, i: int, j:
 def conv_backward_dx_step(dout: ArrayLike, w: ArrayLike, r: int, c: int) -> Figure:
     """Draw dL/dX as a *full* convolution: pad dout by K − 1 and correlate it with w rotated 180°.
 
-    Introduced in notebooks/03_backprop.ipynb.  One channel, one filter, stride 1, no padding.
+    Introduced in notebooks/03_backprop_lecture.ipynb.  One channel, one filter, stride 1, no padding.
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Single-channel cross-correlation, one output pixel at a time; padding modes; a kernel on a photo.
 
-Introduced in notebooks/01_pixels_and_filters.ipynb.  Static twins of
+Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Static twins of
 :func:`cnncourse.widgets.conv_explorer`: :func:`conv_step` (the step view, its numbers from
 :func:`conv_step_arrays`) and :func:`filter_photo` (the photo view).
 """
@@ -43,7 +43,7 @@ def conv_step_arrays(image: ArrayLike, kernel: ArrayLike, i: int, j: int, stride
                      mode: str = "zeros", value: float | None = None) -> dict[str, Any]:
     """The numbers :func:`conv_step` draws for one output pixel ``out[i, j]``, without drawing.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.  :func:`cnncourse.widgets.conv_explorer`
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  :func:`cnncourse.widgets.conv_explorer`
     checks its settings with it on every change, and draws only what it accepts.
 
     Parameters
@@ -110,7 +110,7 @@ def conv_step(image: ArrayLike, kernel: ArrayLike, i: int, j: int, stride: int =
               figsize: tuple[float, float] | None = None) -> Figure:
     """Draw how one output pixel ``out[i, j]`` of a cross-correlation is computed.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.  Static twin of
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Static twin of
     :func:`cnncourse.widgets.conv_explorer`: it draws the same figure for fixed settings.
 
     Parameters
@@ -219,7 +219,7 @@ def conv_step(image: ArrayLike, kernel: ArrayLike, i: int, j: int, stride: int =
 def padding_modes(image: ArrayLike, padding: int, value: float = 1.0) -> Figure:
     """Compare the four padding modes on a small matrix, side by side.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.
 
     Parameters
     ----------
@@ -279,7 +279,7 @@ def filter_photo(image: ArrayLike, kernel: ArrayLike, stride: int = 1, padding: 
                  signed: bool | None = None) -> Figure:
     """Show a photo, the kernel and the filtered photo side by side.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.  Static twin of the photo view
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Static twin of the photo view
     of :func:`cnncourse.widgets.conv_explorer`.
 
     Parameters

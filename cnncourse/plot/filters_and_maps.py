@@ -1,7 +1,7 @@
 """Filters and the feature maps they make: a hand-made 3-channel filter bank, a trained layer's filters, a model's maps.
 
-Introduced in notebooks/02_convolution_layers.ipynb (:func:`filter_bank`) and
-notebooks/04_training_cnns.ipynb (:func:`conv_filters`, :func:`feature_maps`).  torch is imported
+Introduced in notebooks/02_convolution_layers_lecture.ipynb (:func:`filter_bank`) and
+notebooks/04_training_cnns_lecture.ipynb (:func:`conv_filters`, :func:`feature_maps`).  torch is imported
 inside the functions that need it.
 """
 
@@ -26,7 +26,7 @@ def filter_bank(image: ArrayLike, w: ArrayLike, b: ArrayLike | None = None, name
                 padding: int | None = None) -> Figure:
     """An RGB image, a bank of 3-channel filters and the feature map each filter makes.
 
-    Introduced in notebooks/02_convolution_layers.ipynb: filter ``f`` is one 3-D array
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb: filter ``f`` is one 3-D array
     ``w[f]`` of shape (C, K, K); its feature map is the sum over channels of the per-channel
     cross-correlations, plus ``b[f]``.
 
@@ -98,7 +98,7 @@ def conv_filters(weight: ArrayLike | torch.Tensor, ncols: int = 8, title: str | 
                  channel: int | None = None) -> Figure:
     """Draw every filter of a conv layer as a small image on a diverging colormap.
 
-    Introduced in notebooks/04_training_cnns.ipynb: what the first layer learned.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb: what the first layer learned.
 
     Parameters
     ----------
@@ -164,7 +164,7 @@ def feature_maps(model: torch.nn.Sequential, image: ArrayLike | torch.Tensor, la
                  max_channels: int = 8) -> Figure:
     """Show one image's path through a CNN: the input, then each chosen layer's feature maps.
 
-    Introduced in notebooks/04_training_cnns.ipynb ("exploring convolutions").  The model
+    Introduced in notebooks/04_training_cnns_lecture.ipynb ("exploring convolutions").  The model
     runs once in evaluation mode under ``torch.no_grad()``; forward hooks record the chosen
     layers' outputs.  Every module's train/eval mode is restored afterwards.
 

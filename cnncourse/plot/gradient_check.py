@@ -1,6 +1,6 @@
 """Gradient checking: the relative error of centred differences against the step h.
 
-Introduced in notebooks/03_backprop.ipynb.
+Introduced in notebooks/03_backprop_lecture.ipynb.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def gradient_check_vs_h(f: Callable[[np.ndarray], float], x: np.ndarray, grad: A
                         hs: Sequence[float] | None = None, ax: Axes | None = None) -> Figure:
     """Plot the relative error of centred differences against the step h (log-log).
 
-    Introduced in notebooks/03_backprop.ipynb.  For each h, the numerical gradient
+    Introduced in notebooks/03_backprop_lecture.ipynb.  For each h, the numerical gradient
     ``(f(x + h e_i) − f(x − h e_i)) / 2h`` (:func:`cnncourse.ref.gradcheck.numerical_gradient`) is
     compared with ``grad`` by the course's relative error
     ``max_i |a_i − b_i| / max(1e-8, |a_i| + |b_i|)`` (:func:`cnncourse.ref.gradcheck.relative_error`).

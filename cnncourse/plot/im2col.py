@@ -1,6 +1,6 @@
 """Convolution as one matrix multiply: im2col drawn on one tiny image.
 
-Introduced in notebooks/04_training_cnns.ipynb.
+Introduced in notebooks/04_training_cnns_lecture.ipynb.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def im2col_picture(x: ArrayLike | torch.Tensor, kernel_size: int | tuple[int, in
                    n_windows: int = 3) -> Figure:
     """Draw im2col on one tiny image: its windows outlined, and the same numbers as columns of ``cols``.
 
-    Introduced in notebooks/04_training_cnns.ipynb: convolution as one matrix multiply,
+    Introduced in notebooks/04_training_cnns_lecture.ipynb: convolution as one matrix multiply,
     ``out = w.reshape(F, -1) @ cols``.
 
     Parameters

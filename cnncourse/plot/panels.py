@@ -1,6 +1,6 @@
 """Single panels and grids of them: images, number matrices, kernels, signed feature maps.
 
-Introduced in notebooks/01_pixels_and_filters.ipynb.  Each ``show_*`` function draws on the
+Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Each ``show_*`` function draws on the
 ``Axes`` it is given (a new figure when omitted) and returns it; the other figures are built
 from these panels.
 """
@@ -25,7 +25,7 @@ def show_image(image: ArrayLike, ax: Axes | None = None, title: str | None = Non
                vmin: float | None = 0, vmax: float | None = 1) -> Axes:
     """Draw a grayscale or RGB image without axes.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.
 
     Parameters
     ----------
@@ -68,7 +68,7 @@ def show_matrix(values: ArrayLike, ax: Axes | None = None, title: str | None = N
                 indices: bool | None = None) -> Axes:
     """Draw a 2-D array as a grid of cells with each cell's number printed in it.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb: "an image is a matrix of
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb: "an image is a matrix of
     intensities".  Numbers are black on light cells and white on dark cells.
 
     Parameters
@@ -127,7 +127,7 @@ def show_kernel(kernel: ArrayLike, ax: Axes | None = None, title: str | None = N
                 fmt: str | Callable[[float], str] | None = None, fontsize: float | None = None) -> Axes:
     """Draw a kernel with a diverging colormap centred at 0 and its numbers in the cells.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.  Blue is negative, white is 0,
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Blue is negative, white is 0,
     red is positive (``"RdBu_r"`` from ``-m`` to ``m`` with ``m = max|kernel|``).
 
     Parameters
@@ -165,7 +165,7 @@ def show_feature_map(fmap: ArrayLike, ax: Axes | None = None, title: str | None 
                      vmax: float | None = None) -> Axes:
     """Draw a signed feature map: diverging colormap centred at 0 (blue < 0 < red).
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.
 
     Parameters
     ----------
@@ -209,7 +209,7 @@ def show_grid(images: Sequence[ArrayLike], titles: Sequence[str] | None = None, 
               figsize: tuple[float, float] | None = None) -> Figure:
     """Draw several images, kernels or feature maps side by side.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.
 
     Parameters
     ----------
@@ -268,7 +268,7 @@ def show_channels(image: ArrayLike,
                   titles: Sequence[str] = ("RGB image", "red channel", "green channel", "blue channel")) -> Figure:
     """Draw an RGB image next to its three channels, each as a grayscale matrix.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb: a colour image is three
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb: a colour image is three
     matrices of intensities stacked along the last axis.
 
     Parameters

@@ -1,6 +1,6 @@
 """Parameter counts of layer stacks: a per-layer table, and dense vs conv weights as the image grows.
 
-Introduced in notebooks/02_convolution_layers.ipynb.  The numbers come from
+Introduced in notebooks/02_convolution_layers_lecture.ipynb.  The numbers come from
 :func:`cnncourse.ref.layer_specs.count_params`.
 """
 
@@ -19,7 +19,7 @@ from ._base import _layer_name, _new_ax, _shape_text
 def layer_table(layers: Sequence[dict], input_shape: tuple[int, int, int]) -> str:
     """A text table of a layer stack: output shape, weights, biases and parameters per layer.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.  Print it; the numbers come from
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.  Print it; the numbers come from
     :func:`cnncourse.ref.layer_specs.count_params`.
 
     Parameters
@@ -85,7 +85,7 @@ def params_vs_image_side(dense_hidden: int = 20, conv_layers: Sequence[dict] | N
                          sides: Iterable[int] = range(8, 257, 8), classes: int = 10, ax: Axes | None = None) -> Figure:
     """Weights of dense networks vs a conv stack as the (square, grayscale) image grows.
 
-    Introduced in notebooks/02_convolution_layers.ipynb: a dense layer has one weight per
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb: a dense layer has one weight per
     input pixel and unit, so its size grows with ``side²``; a conv layer's does not depend
     on the image size at all.
 

@@ -1,7 +1,7 @@
 """Pooling: one window forward, gradient routing backward, and what a max-pool keeps of a feature map.
 
-Introduced in notebooks/02_convolution_layers.ipynb (:func:`pool_step`), notebooks/03_backprop.ipynb
-(:func:`maxpool_routing`) and notebooks/04_training_cnns.ipynb (:func:`maxpool_survivors_map`, its
+Introduced in notebooks/02_convolution_layers_lecture.ipynb (:func:`pool_step`), notebooks/03_backprop_lecture.ipynb
+(:func:`maxpool_routing`) and notebooks/04_training_cnns_lecture.ipynb (:func:`maxpool_survivors_map`, its
 numbers from :func:`maxpool_survivors`).
 """
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 def pool_step(values: ArrayLike, i: int = 0, j: int = 0, kernel_size: int = 2, stride: int | None = None) -> Figure:
     """Draw one pooling window on a small matrix and the max- and average-pooled outputs.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.
 
     Parameters
     ----------
@@ -103,7 +103,7 @@ def _pool_argmax(x, kernel_size, stride):
 def maxpool_routing(x: ArrayLike, dout: ArrayLike, kernel_size: int = 2, stride: int | None = None) -> Figure:
     """Draw max-pool backward: each window's upstream gradient goes to the window's argmax.
 
-    Introduced in notebooks/03_backprop.ipynb.
+    Introduced in notebooks/03_backprop_lecture.ipynb.
 
     Parameters
     ----------
@@ -198,7 +198,7 @@ def maxpool_survivors(fmap: ArrayLike | torch.Tensor, pooled: ArrayLike | torch.
                       kernel_size: int = 2, n: int = 10) -> dict[str, Any]:
     """Which of a feature map's ``n`` strongest activations survive max pooling unchanged.
 
-    Introduced in notebooks/04_training_cnns.ipynb ("what max pooling keeps").  Windows are
+    Introduced in notebooks/04_training_cnns_lecture.ipynb ("what max pooling keeps").  Windows are
     ``kernel_size × kernel_size`` with stride ``kernel_size``, as ``nn.MaxPool2d(kernel_size)``;
     an activation survives when it is the maximum of its window.  The numbers
     :func:`maxpool_survivors_map` draws.
@@ -266,7 +266,7 @@ def maxpool_survivors_map(fmap: ArrayLike | torch.Tensor, pooled: ArrayLike | to
                           kernel_size: int = 2, n: int = 10, name: str = "feature map") -> Figure:
     """Draw a feature map and its max-pooled version with the ``n`` strongest activations circled in both.
 
-    Introduced in notebooks/04_training_cnns.ipynb ("what max pooling keeps"): where an
+    Introduced in notebooks/04_training_cnns_lecture.ipynb ("what max pooling keeps"): where an
     activation was the maximum of its window, it survives the pooling unchanged; a strong
     neighbour stands for the others.
 

@@ -1,6 +1,6 @@
 """Receptive fields: which input rows and columns one unit of a conv/pool stack sees, and the picture.
 
-Introduced in notebooks/02_convolution_layers.ipynb.  :func:`receptive_field_region` computes the
+Introduced in notebooks/02_convolution_layers_lecture.ipynb.  :func:`receptive_field_region` computes the
 regions, :func:`receptive_field_map` draws them; the map is the static twin of
 :func:`cnncourse.widgets.receptive_field_explorer`.
 """
@@ -40,7 +40,7 @@ def receptive_field_region(layers: Sequence[dict], input_side: int, i: int, j: i
                            ) -> list[tuple[int | None, int, tuple[int, int], tuple[int, int]]]:
     """Rows and columns that output unit (i, j) of a layer sees in the input and in every map before it.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.  Walks back through the stack: a
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.  Walks back through the stack: a
     range ``[a, b]`` of a layer's outputs sees ``[a*stride - padding, b*stride - padding + K - 1]``
     of that layer's input.  The ranges are not clipped, so they may run into the padding
     (below 0 or past the map's side).
@@ -118,7 +118,7 @@ _RF_COLORS = ("tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink", 
 def receptive_field_map(layers: Sequence[dict], input_side: int, i: int, j: int, layer_index: int = -1) -> Figure:
     """Draw the input region (and intermediate regions) that one output unit of a stack sees.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.  Static twin of
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.  Static twin of
     :func:`cnncourse.widgets.receptive_field_explorer`.
 
     Parameters

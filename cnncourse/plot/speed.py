@@ -1,6 +1,6 @@
 """Run times of several methods on several input shapes, as grouped bars (naive loops vs im2col vs torch).
 
-Introduced in notebooks/04_training_cnns.ipynb; :func:`cnncourse.timing.conv_forward_times` measures them.
+Introduced in notebooks/04_training_cnns_lecture.ipynb; :func:`cnncourse.timing.conv_forward_times` measures them.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _seconds_text(s):
 def speed_bars(results: Sequence[dict]) -> Figure:
     """Grouped bar chart of run times: one group per input shape, one bar per method, log scale.
 
-    Introduced in notebooks/04_training_cnns.ipynb (naive loops vs im2col vs torch).
+    Introduced in notebooks/04_training_cnns_lecture.ipynb (naive loops vs im2col vs torch).
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Module 03's toy CNN: its diagram, and every intermediate array and gradient on one image.
 
-Introduced in notebooks/03_backprop.ipynb.
+Introduced in notebooks/03_backprop_lecture.ipynb.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ _TOY_LAYERS = (  # name, text in the box, output shape, parameters
 def toy_network_diagram() -> Figure:
     """Draw the module-03 toy network as a row of boxes with shapes and parameter counts.
 
-    Introduced in notebooks/03_backprop.ipynb.  The network: 6×6 image → 3×3 conv (w, b) →
+    Introduced in notebooks/03_backprop_lecture.ipynb.  The network: 6×6 image → 3×3 conv (w, b) →
     ReLU → 2×2 max-pool → flatten → dense (v, c) → sigmoid → binary cross-entropy.
 
     Returns
@@ -90,7 +90,7 @@ def toy_network_diagram() -> Figure:
 def toy_network_pass(params: dict, image: ArrayLike, label: int | None = None) -> Figure:
     """Draw every intermediate array of the toy network on one image, and its gradients.
 
-    Introduced in notebooks/03_backprop.ipynb.
+    Introduced in notebooks/03_backprop_lecture.ipynb.
 
     Parameters
     ----------

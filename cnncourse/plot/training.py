@@ -1,6 +1,6 @@
 """Training a classifier: the data set, loss and accuracy curves, model comparison, confusion matrix, mistakes.
 
-Introduced in notebooks/04_training_cnns.ipynb.  Images, labels and matrices may be numpy arrays
+Introduced in notebooks/04_training_cnns_lecture.ipynb.  Images, labels and matrices may be numpy arrays
 or torch tensors; torch is never imported here (a tensor is recognised if torch is loaded).
 """
 
@@ -71,7 +71,7 @@ def fashion_grid(images: ArrayLike | torch.Tensor, labels: ArrayLike | torch.Ten
                  per_class: int = 1, seed: int | np.random.Generator = 0) -> Figure:
     """Draw ``per_class`` random examples of every class, one column per class.
 
-    Introduced in notebooks/04_training_cnns.ipynb.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.
 
     Parameters
     ----------
@@ -163,7 +163,7 @@ def _histories(histories):
 def training_curves(histories: dict) -> Figure:
     """Plot training loss and accuracy per epoch for one or several training runs.
 
-    Introduced in notebooks/04_training_cnns.ipynb.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.
 
     Parameters
     ----------
@@ -214,7 +214,7 @@ _COMPARISON_EXAMPLE = "{'name': 'cnn', 'params': 29178, 'test_acc': 0.87, 'secon
 def model_comparison(rows: Sequence[dict]) -> Figure:
     """Compare models side by side: parameters (log scale), test accuracy and training time.
 
-    Introduced in notebooks/04_training_cnns.ipynb.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.
 
     Parameters
     ----------
@@ -275,7 +275,7 @@ def model_comparison(rows: Sequence[dict]) -> Figure:
 def confusion_matrix(cm: ArrayLike | torch.Tensor, class_names: Sequence[str], normalize: bool = True) -> Figure:
     """Draw a confusion matrix as a heat map: rows are true classes, columns predicted ones.
 
-    Introduced in notebooks/04_training_cnns.ipynb.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.
 
     Parameters
     ----------
@@ -346,7 +346,7 @@ def misclassified(images: ArrayLike | torch.Tensor, labels: ArrayLike | torch.Te
                   predicted: ArrayLike | torch.Tensor, class_names: Sequence[str], n: int = 12) -> Figure:
     """Draw the first ``n`` wrongly classified images, titled "true → predicted".
 
-    Introduced in notebooks/04_training_cnns.ipynb.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.
 
     Parameters
     ----------

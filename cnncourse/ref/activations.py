@@ -1,6 +1,6 @@
 """Element-wise activation functions, and the ReLU's backward.
 
-Introduced in notebooks/02_convolution_layers.ipynb (forward) and notebooks/03_backprop.ipynb
+Introduced in notebooks/02_convolution_layers_lecture.ipynb (forward) and notebooks/03_backprop_lecture.ipynb
 (``relu_backward``).
 """
 
@@ -25,7 +25,7 @@ def _float_array(x):
 def relu(x: np.ndarray) -> np.ndarray:
     """Rectified linear unit, ``max(x, 0)``.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.
 
     Parameters
     ----------
@@ -48,7 +48,7 @@ def relu(x: np.ndarray) -> np.ndarray:
 def relu_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Gradient of ReLU: pass ``dout`` where the *input* was positive, 0 elsewhere.
 
-    Introduced in notebooks/03_backprop.ipynb.
+    Introduced in notebooks/03_backprop_lecture.ipynb.
 
     Parameters
     ----------
@@ -76,7 +76,7 @@ def relu_backward(dout: np.ndarray, x: np.ndarray) -> np.ndarray:
 def leaky_relu(x: np.ndarray, alpha: float = 0.01) -> np.ndarray:
     """Leaky ReLU: ``x`` where ``x > 0``, ``alpha * x`` elsewhere.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.
 
     Examples
     --------
@@ -92,7 +92,7 @@ def leaky_relu(x: np.ndarray, alpha: float = 0.01) -> np.ndarray:
 def elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     """Exponential linear unit: ``x`` where ``x > 0``, ``alpha * (exp(x) - 1)`` elsewhere.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.  ``expm1`` on the negative part only,
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.  ``expm1`` on the negative part only,
     so large positive inputs do not overflow.
 
     Examples
@@ -109,7 +109,7 @@ def elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic sigmoid ``1 / (1 + exp(-x))``, computed without overflow for large ``|x|``.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.
 
     Notes
     -----
@@ -129,7 +129,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 def tanh(x: np.ndarray) -> np.ndarray:
     """Hyperbolic tangent, ``(exp(x) - exp(-x)) / (exp(x) + exp(-x)) = 2*sigmoid(2x) - 1``.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.
 
     Examples
     --------

@@ -4,8 +4,8 @@ Forward: :func:`conv2d_forward` (vectorized), :func:`conv2d_forward_naive` (loop
 :func:`im2col` / :func:`conv2d_forward_im2col` / :func:`conv2d_forward_fast` (convolution as a
 matrix multiply, module 04).  Backward: :func:`conv2d_backward` (module 03) and
 :func:`col2im` / :func:`conv2d_backward_im2col` (module 04).  Introduced in
-notebooks/02_convolution_layers.ipynb, notebooks/03_backprop.ipynb and
-notebooks/04_training_cnns.ipynb.  Reference solutions: they refuse to run while a check is
+notebooks/02_convolution_layers_lecture.ipynb, notebooks/03_backprop_lecture.ipynb and
+notebooks/04_training_cnns_lecture.ipynb.  Reference solutions: they refuse to run while a check is
 running student code.
 """
 
@@ -63,7 +63,7 @@ def _check_conv_args(x, w, b, stride, padding):
 def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, padding: int = 0) -> np.ndarray:
     """Convolution layer forward pass (vectorized): every filter over every image, plus bias.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.  Cross-correlation with zero padding,
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.  Cross-correlation with zero padding,
     as ``torch.nn.functional.conv2d``.
 
     Parameters
@@ -106,7 +106,7 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1,
 def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, padding: int = 0) -> np.ndarray:
     """Loop version of :func:`conv2d_forward`: one dot product per (image, filter, position).
 
-    Introduced in notebooks/02_convolution_layers.ipynb.  Same parameters, returns and errors.
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.  Same parameters, returns and errors.
 
     Examples
     --------
@@ -137,7 +137,7 @@ def conv2d_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray, stride: int 
                     padding: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of the convolution layer ``out = conv2d_forward(x, w, b, stride, padding)``.
 
-    Introduced in notebooks/03_backprop.ipynb.
+    Introduced in notebooks/03_backprop_lecture.ipynb.
 
     Parameters
     ----------
@@ -197,7 +197,7 @@ def _kernel_pair(kernel_size):
 def im2col(x: np.ndarray, kernel_size: int | tuple[int, int], stride: int = 1, padding: int = 0) -> np.ndarray:
     """Unroll every sliding window of a batch into one column of a matrix.
 
-    Introduced in notebooks/04_training_cnns.ipynb.  With ``cols = im2col(x, (KH, KW), ...)``
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.  With ``cols = im2col(x, (KH, KW), ...)``
     a convolution is one matrix multiply: ``w.reshape(F, -1) @ cols``.
 
     Parameters
@@ -253,7 +253,7 @@ def _im2col(x, kh, kw, stride, padding):
 def conv2d_forward_im2col(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int = 1, padding: int = 0) -> np.ndarray:
     """Convolution layer forward pass as one matrix multiply (im2col + GEMM).
 
-    Introduced in notebooks/04_training_cnns.ipynb.  Same result as :func:`conv2d_forward`.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.  Same result as :func:`conv2d_forward`.
 
     Parameters
     ----------
@@ -296,7 +296,7 @@ def col2im(cols: np.ndarray, x_shape: tuple[int, int, int, int], kernel_size: in
            padding: int = 0) -> np.ndarray:
     """Fold columns back into an image batch, adding where windows overlap (im2col's adjoint).
 
-    Introduced in notebooks/04_training_cnns.ipynb: the backward pass of :func:`im2col`.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb: the backward pass of :func:`im2col`.
 
     Parameters
     ----------
@@ -341,7 +341,7 @@ def conv2d_backward_im2col(dout: np.ndarray, x: np.ndarray, w: np.ndarray, strid
                            padding: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of :func:`conv2d_forward_im2col`: two matrix multiplies and a :func:`col2im`.
 
-    Introduced in notebooks/04_training_cnns.ipynb.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.
 
     Parameters
     ----------
@@ -380,7 +380,7 @@ def conv2d_forward_fast(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int
                         chunk: int = 4) -> np.ndarray:
     """The course's fastest numpy convolution: im2col + GEMM, a few images at a time.
 
-    Introduced in notebooks/04_training_cnns.ipynb (see ``benchmarks/conv_speed.py``).  Same
+    Introduced in notebooks/04_training_cnns_lecture.ipynb (see ``benchmarks/conv_speed.py``).  Same
     result as :func:`conv2d_forward_im2col`, organised for the memory hierarchy:
 
     * windows are unrolled for ``chunk`` images at a time into one preallocated block, so the

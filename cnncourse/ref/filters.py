@@ -1,6 +1,6 @@
 """Single-channel 2-D filtering: padding, cross-correlation and the classic kernels.
 
-Introduced in notebooks/01_pixels_and_filters.ipynb.  Every public function here is a
+Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Every public function here is a
 reference solution: it refuses to run while a check is running student code.
 """
 
@@ -51,7 +51,7 @@ def _pad_indices(n, padding, mode):
 def pad2d(image: np.ndarray, padding: int, mode: str = "zeros", value: float = 0.0) -> np.ndarray:
     """Pad a single-channel image by ``padding`` pixels on every side.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.
 
     Parameters
     ----------
@@ -125,7 +125,7 @@ def correlate2d(image: np.ndarray, kernel: np.ndarray, stride: int = 1, padding:
                 mode: str = "zeros") -> np.ndarray:
     """Slide ``kernel`` over ``image`` and take a dot product at each position (vectorized).
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.  This is *cross-correlation*
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  This is *cross-correlation*
     (the kernel is not flipped), which is what convolution layers compute.
 
     Parameters
@@ -170,7 +170,7 @@ def correlate2d_naive(image: np.ndarray, kernel: np.ndarray, stride: int = 1, pa
                       mode: str = "zeros") -> np.ndarray:
     """Loop version of :func:`correlate2d`: one dot product per output pixel.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.  Same parameters, returns and
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Same parameters, returns and
     errors as :func:`correlate2d`.
 
     Examples
@@ -207,7 +207,7 @@ def _kernel_shape(size):
 def mean_kernel(size: int | tuple[int, int]) -> np.ndarray:
     """Box (mean) blur kernel whose entries sum to 1.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.
 
     Parameters
     ----------
@@ -233,7 +233,7 @@ def mean_kernel(size: int | tuple[int, int]) -> np.ndarray:
 def sobel_kernels() -> tuple[np.ndarray, np.ndarray]:
     """The 3x3 Sobel kernels ``(kx, ky)`` for cross-correlation.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Numerical gradients and the relative error that compares them with analytic ones.
 
-Introduced in notebooks/03_backprop.ipynb.  :func:`relative_error` is the one formula the
+Introduced in notebooks/03_backprop_lecture.ipynb.  :func:`relative_error` is the one formula the
 checks, the plots and the lectures use.
 """
 
@@ -18,7 +18,7 @@ from ._guard import reference
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """Centred-difference gradient of a scalar function ``f`` at ``x``.
 
-    Introduced in notebooks/03_backprop.ipynb.
+    Introduced in notebooks/03_backprop_lecture.ipynb.
 
     Parameters
     ----------
@@ -70,7 +70,7 @@ def _centred_differences(f, x, h):
 def relative_error(a: ArrayLike, b: ArrayLike) -> float:
     """Largest entry-wise relative error ``|a - b| / max(1e-8, |a| + |b|)`` of two arrays.
 
-    Introduced in notebooks/03_backprop.ipynb.  The course's one formula (CS231n's): the checks
+    Introduced in notebooks/03_backprop_lecture.ipynb.  The course's one formula (CS231n's): the checks
     grade backward passes with it, and the lecture's plots show it.  About 1e-7 or less means
     two gradients agree; 1e-2 or more means a bug.  Not a reference solution: plots call it.
 

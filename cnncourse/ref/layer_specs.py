@@ -1,6 +1,6 @@
 """Layer-spec arithmetic: output sizes, parameter counts and receptive fields of layer stacks.
 
-Introduced in notebooks/02_convolution_layers.ipynb.
+Introduced in notebooks/02_convolution_layers_lecture.ipynb.
 
 A stack is a list of layer specs, each a dict with a ``"type"``:
 
@@ -26,7 +26,7 @@ from ._guard import reference
 def conv_output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
     """Number of output positions of a sliding window along one axis.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.
 
     Parameters
     ----------
@@ -110,7 +110,7 @@ def count_params(layers: Sequence[dict],
                  input_shape: tuple[int, int, int]) -> list[tuple[tuple[int, ...], int, int]]:
     """Output shape and number of weights and biases of every layer of a stack.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.
 
     Parameters
     ----------
@@ -175,7 +175,7 @@ def count_params(layers: Sequence[dict],
 def receptive_field(layers: Sequence[dict]) -> list[tuple[int, int]]:
     """Receptive field size and jump after each layer of a conv/pool stack.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 """Flatten, dense and loss layers, forward and backward side by side.
 
-Introduced in notebooks/02_convolution_layers.ipynb (``flatten_forward``) and
-notebooks/03_backprop.ipynb (the backward passes and the sigmoid + binary cross-entropy loss).
+Introduced in notebooks/02_convolution_layers_lecture.ipynb (``flatten_forward``) and
+notebooks/03_backprop_lecture.ipynb (the backward passes and the sigmoid + binary cross-entropy loss).
 """
 
 import numpy as np
@@ -15,7 +15,7 @@ from ._guard import reference
 def flatten_forward(x: np.ndarray) -> np.ndarray:
     """Flatten each example of a batch into one vector, in C, H, W order.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.
 
     Parameters
     ----------
@@ -45,7 +45,7 @@ def flatten_forward(x: np.ndarray) -> np.ndarray:
 def flatten_backward(dout: np.ndarray, x_shape: tuple[int, ...]) -> np.ndarray:
     """Gradient of flatten: reshape ``dout`` (N, D) back to the input's shape.
 
-    Introduced in notebooks/03_backprop.ipynb.
+    Introduced in notebooks/03_backprop_lecture.ipynb.
 
     Examples
     --------
@@ -65,7 +65,7 @@ def flatten_backward(dout: np.ndarray, x_shape: tuple[int, ...]) -> np.ndarray:
 def dense_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of the dense layer ``out = x @ w + b``.
 
-    Introduced in notebooks/03_backprop.ipynb.
+    Introduced in notebooks/03_backprop_lecture.ipynb.
 
     Parameters
     ----------
@@ -101,7 +101,7 @@ def dense_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray) -> tuple[np.n
 def sigmoid_bce_forward(z: np.ndarray, y: np.ndarray) -> float:
     """Mean binary cross-entropy of ``sigmoid(z)`` against labels ``y``, computed stably from the logits.
 
-    Introduced in notebooks/03_backprop.ipynb.  ``L = mean(max(z, 0) - z*y + log(1 + exp(-|z|)))``.
+    Introduced in notebooks/03_backprop_lecture.ipynb.  ``L = mean(max(z, 0) - z*y + log(1 + exp(-|z|)))``.
 
     Examples
     --------
@@ -117,7 +117,7 @@ def sigmoid_bce_forward(z: np.ndarray, y: np.ndarray) -> float:
 def sigmoid_bce_backward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Gradient of :func:`sigmoid_bce_forward` with respect to the logits ``z``.
 
-    Introduced in notebooks/03_backprop.ipynb.
+    Introduced in notebooks/03_backprop_lecture.ipynb.
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Pooling layers, forward and backward: max and average pooling, average pooling as a convolution.
 
-Introduced in notebooks/02_convolution_layers.ipynb (forward) and notebooks/03_backprop.ipynb
+Introduced in notebooks/02_convolution_layers_lecture.ipynb (forward) and notebooks/03_backprop_lecture.ipynb
 (backward).
 """
 
@@ -27,7 +27,7 @@ def _check_pool_args(x, kernel_size, stride):
 def max_pool2d_forward(x: np.ndarray, kernel_size: int = 2, stride: int | None = None) -> np.ndarray:
     """Max pooling: the largest value of each ``kernel_size x kernel_size`` window, per channel.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.
 
     Parameters
     ----------
@@ -57,7 +57,7 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: int = 2, stride: int | None =
 def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int = 2, stride: int | None = None) -> np.ndarray:
     """Gradient of max pooling: each window's gradient goes to the position of its maximum.
 
-    Introduced in notebooks/03_backprop.ipynb.
+    Introduced in notebooks/03_backprop_lecture.ipynb.
 
     Parameters
     ----------
@@ -106,7 +106,7 @@ def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: int = 2, s
 def avg_pool2d_forward(x: np.ndarray, kernel_size: int = 2, stride: int | None = None) -> np.ndarray:
     """Average pooling: the mean of each window, per channel.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.  Parameters and output shape as
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.  Parameters and output shape as
     :func:`max_pool2d_forward`.
 
     Examples
@@ -123,7 +123,7 @@ def avg_pool2d_forward(x: np.ndarray, kernel_size: int = 2, stride: int | None =
 def avg_pool_as_conv(x: np.ndarray, kernel_size: int) -> np.ndarray:
     """Average pooling written as a convolution with stride ``kernel_size``.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.  The filter for output channel c has
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.  The filter for output channel c has
     the mean kernel ``1/K²`` on input channel c and zeros on the others (channels are not
     mixed); the bias is 0.
 

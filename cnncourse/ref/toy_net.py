@@ -1,6 +1,6 @@
 """The 15-parameter toy CNN of module 03: forward, gradients by backpropagation, training.
 
-Introduced in notebooks/03_backprop.ipynb::
+Introduced in notebooks/03_backprop_lecture.ipynb::
 
     image (6, 6) -> conv 3x3 (w (3, 3), bias b) -> ReLU -> 2x2 max-pool -> flatten (4,)
                  -> dense (v (4,), bias c) -> sigmoid -> binary cross-entropy
@@ -55,7 +55,7 @@ def _toy_layers(p, image):
 def toy_forward(params: dict[str, np.ndarray], image: np.ndarray) -> float:
     """The toy network's prediction ŷ = P(label 1 | image).
 
-    Introduced in notebooks/03_backprop.ipynb.
+    Introduced in notebooks/03_backprop_lecture.ipynb.
 
     Parameters
     ----------
@@ -83,7 +83,7 @@ def toy_forward(params: dict[str, np.ndarray], image: np.ndarray) -> float:
 def toy_gradients(params: dict[str, np.ndarray], image: np.ndarray, label: int) -> tuple[float, dict[str, np.ndarray]]:
     """Loss and gradients of the toy network, by backpropagation through every layer.
 
-    Introduced in notebooks/03_backprop.ipynb.
+    Introduced in notebooks/03_backprop_lecture.ipynb.
 
     Parameters
     ----------
@@ -127,7 +127,7 @@ def train_toy(images: np.ndarray, labels: np.ndarray, lr: float = 0.5, steps: in
               seed: int = 0) -> tuple[dict[str, np.ndarray], list[float]]:
     """Train the toy network by (full-batch) gradient descent.
 
-    Introduced in notebooks/03_backprop.ipynb.
+    Introduced in notebooks/03_backprop_lecture.ipynb.
 
     Parameters
     ----------

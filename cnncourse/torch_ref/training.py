@@ -1,6 +1,6 @@
 """Module 04 references: a dense network and a CNN for Fashion-MNIST, the training loop.
 
-Introduced in notebooks/04_training_cnns.ipynb.  ``build_cnn``, ``train_one_epoch`` and
+Introduced in notebooks/04_training_cnns_lecture.ipynb.  ``build_cnn``, ``train_one_epoch`` and
 ``evaluate`` are reference solutions: they refuse to run while a check runs student code.  The
 data helpers (``fashion_mnist_dataset``, ``make_loader``, ``count_parameters``) live in
 :mod:`cnncourse.helpers.training` and are re-exported here for the lecture.
@@ -27,7 +27,7 @@ class TrainingBudgetExceeded(RuntimeError):
 def build_dense(hidden: int = 256) -> nn.Sequential:
     """The dense network of modules 02-03, sized for Fashion-MNIST: 784 -> hidden -> hidden/2 -> 10.
 
-    Introduced in notebooks/04_training_cnns.ipynb, as the baseline the CNN is compared with.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb, as the baseline the CNN is compared with.
 
     Returns
     -------
@@ -52,7 +52,7 @@ def _conv_block(c_in, c_out):
 def build_cnn() -> nn.Sequential:
     """The course's CNN for Fashion-MNIST: three conv blocks, then one linear layer.
 
-    Introduced in notebooks/04_training_cnns.ipynb.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.
 
     Returns
     -------
@@ -76,7 +76,7 @@ def train_one_epoch(model: nn.Module, loader: Iterable, optimizer: torch.optim.O
                     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None) -> float:
     """Train ``model`` for one pass over ``loader``; return the epoch's mean loss.
 
-    Introduced in notebooks/04_training_cnns.ipynb.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.
 
     Parameters
     ----------
@@ -125,7 +125,7 @@ def train_one_epoch(model: nn.Module, loader: Iterable, optimizer: torch.optim.O
 def evaluate(model: nn.Module, loader: Iterable) -> float:
     """Accuracy of ``model`` on ``loader``: the fraction of examples whose top logit is the label.
 
-    Introduced in notebooks/04_training_cnns.ipynb.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.
 
     Parameters
     ----------
@@ -161,7 +161,7 @@ def evaluate(model: nn.Module, loader: Iterable) -> float:
 def predict(model: nn.Module, loader: Iterable) -> tuple[np.ndarray, np.ndarray]:
     """Predicted classes and the true labels over ``loader`` (evaluation mode, no gradients).
 
-    Introduced in notebooks/04_training_cnns.ipynb; feeds :func:`confusion_matrix`.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb; feeds :func:`confusion_matrix`.
 
     Returns
     -------
@@ -179,7 +179,7 @@ def predict(model: nn.Module, loader: Iterable) -> tuple[np.ndarray, np.ndarray]
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, n_classes: int = 10) -> np.ndarray:
     """Counts of (true class, predicted class) pairs.
 
-    Introduced in notebooks/04_training_cnns.ipynb.
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.
 
     Returns
     -------
@@ -202,7 +202,7 @@ def fit(model, train_loader, test_loader=None, *, epochs=5, lr=0.01, onecycle=Tr
         train_step=None, eval_step=None, progress=True, budget_seconds=None):
     """Train with AdamW and a decaying learning rate, evaluating after every epoch.
 
-    Introduced in notebooks/04_training_cnns.ipynb.  Shows a tqdm progress bar per batch
+    Introduced in notebooks/04_training_cnns_lecture.ipynb.  Shows a tqdm progress bar per batch
     with the running loss and accuracy of the epoch.
 
     Parameters

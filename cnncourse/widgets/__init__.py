@@ -1,6 +1,6 @@
 """Interactive ipywidgets demos built on :mod:`cnncourse.plot`.
 
-Introduced in notebooks/01_pixels_and_filters.ipynb.  Each widget has a static twin in
+Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Each widget has a static twin in
 :mod:`cnncourse.plot` that draws the same figure for fixed settings (``conv_explorer``
 -> ``plot.conv_step`` and ``plot.filter_photo``; ``receptive_field_explorer`` ->
 ``plot.receptive_field_map``, module 02), so notebooks also read well on GitHub

@@ -1,6 +1,6 @@
 """What both explorers share: figures as PNG outputs, errors shown as text, the controls' layout.
 
-Introduced in notebooks/01_pixels_and_filters.ipynb.  Private to the package.  An explorer keeps
+Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Private to the package.  An explorer keeps
 its *state* (slider ranges, settings, the last error) apart from its *drawing*: :meth:`Explorer.update`
 refreshes the state and then draws, unless ``render`` is False (tests and scripts that only
 need the state skip the PNG rendering, which is what costs time).

@@ -1,6 +1,6 @@
 """The convolution explorer: pick a kernel, stride, padding and output pixel; see out[i, j] computed.
 
-Introduced in notebooks/01_pixels_and_filters.ipynb.  Static twins: :func:`cnncourse.plot.conv_step`
+Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Static twins: :func:`cnncourse.plot.conv_step`
 (the step view) and :func:`cnncourse.plot.filter_photo` (the photo view).
 """
 
@@ -30,7 +30,7 @@ DEFAULT_IMAGE = np.array([
 def kernel_presets() -> dict[str, np.ndarray]:
     """The explorer's named 3x3 kernels.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.
 
     Returns
     -------
@@ -79,7 +79,7 @@ def _default_photo(size=128):
 class ConvExplorer(Explorer):
     """State and controls of :func:`conv_explorer`; drive it from code through its widgets.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.  Static twins:
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Static twins:
     :func:`cnncourse.plot.conv_step` (the step view) and :func:`cnncourse.plot.filter_photo`
     (the photo view).
 
@@ -245,7 +245,7 @@ class ConvExplorer(Explorer):
 def conv_explorer(image: ArrayLike | None = None, preset: str = "sobel x", photo: ArrayLike | None = None) -> W.VBox:
     """Interactive convolution explorer: pick a kernel, stride, padding and output pixel.
 
-    Introduced in notebooks/01_pixels_and_filters.ipynb.  Static twin:
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Static twin:
     :func:`cnncourse.plot.conv_step` (same figure for fixed settings) and
     :func:`cnncourse.plot.filter_photo` for the photo tab.
 

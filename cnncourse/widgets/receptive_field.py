@@ -1,6 +1,6 @@
 """The receptive-field explorer: pick a layer stack, a layer and one of its units; see the input it sees.
 
-Introduced in notebooks/02_convolution_layers.ipynb.  Static twin:
+Introduced in notebooks/02_convolution_layers_lecture.ipynb.  Static twin:
 :func:`cnncourse.plot.receptive_field_map`.
 """
 
@@ -22,7 +22,7 @@ def _conv(k, padding=0):
 def receptive_field_presets() -> dict[str, list[dict]]:
     """The receptive-field explorer's named layer stacks.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.
 
     Returns
     -------
@@ -55,7 +55,7 @@ RF_PRESETS = tuple(receptive_field_presets())
 class ReceptiveFieldExplorer(Explorer):
     """State and controls of :func:`receptive_field_explorer`; drive it from code through its widgets.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.  Static twin:
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.  Static twin:
     :func:`cnncourse.plot.receptive_field_map`.
 
     Parameters
@@ -198,7 +198,7 @@ class ReceptiveFieldExplorer(Explorer):
 def receptive_field_explorer(layers: Sequence[dict] | None = None, input_side: int = 16) -> W.VBox:
     """Interactive receptive field: pick a layer stack, a layer and one of its units.
 
-    Introduced in notebooks/02_convolution_layers.ipynb.  Static twin:
+    Introduced in notebooks/02_convolution_layers_lecture.ipynb.  Static twin:
     :func:`cnncourse.plot.receptive_field_map` (same figure for fixed settings).
 
     Controls: a dropdown of stacks (one 3×3 conv; two 3×3; three 3×3 (= 7×7); 3×3 conv +
