@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import as_student
 
+from checks import bank as bank_
+
 from cnncourse.checks import CheckFailed
 
 _WORKERS = {}
@@ -121,5 +123,28 @@ def standard_tests(correct, buggy, references, mistake_tables, reject_modes=(Fal
         local_out = capsys.readouterr().out
         assert _outcome(check, remote(student), hidden=True) == local
         assert capsys.readouterr().out == local_out
+
+    return {name: value for name, value in locals().items() if name.startswith("test_")}
+
+
+def bank_tests(module, bank):
+    """Test functions for a module's bank of realistic bugs (see :mod:`checks.bank`).
+
+    Every bug is rejected; a bug that declares the hint naming its mistake gets that hint; at
+    least ``NAMED_SHARE_GOAL`` of the bank declares one (so at least that share is named).
+    """
+
+    @pytest.mark.parametrize("bug", bank, ids=[bug.func.__name__ for bug in bank])
+    def test_bank_bug_is_rejected_with_the_hint_naming_it(bug):
+        message = bank_.outcome(module, bug)
+        assert message is not None, f"{bug.check} passed {bug.func.__name__} ({bug.what})"
+        if bug.names is not None:
+            assert bank_.is_named(bug, message), (bug.what, bug.names, message)
+
+    def test_bank_is_large_and_mostly_named():
+        assert len(bank) >= bank_.MIN_BANK_SIZE, len(bank)
+        assert len({bug.func for bug in bank}) == len(bank), "a function is listed twice"
+        unnamed = [bug.what for bug in bank if bug.names is None]
+        assert 1 - len(unnamed) / len(bank) >= bank_.NAMED_SHARE_GOAL, unnamed
 
     return {name: value for name, value in locals().items() if name.startswith("test_")}
