@@ -19,6 +19,10 @@ import sys
 from ._core import (Case, CheckFailed, FixtureDriver, Mismatch, Mistake, Property, Subject, check_properties,
                     compare, grading_seed, hidden_rng, random_array, run_check, run_student)
 
+from ..display import show_failures_first
+
+show_failures_first(CheckFailed)  # in a notebook, a failing check shows its message first, not the course's frames
+
 MODULES = ("pixels_and_filters", "convolution_layers", "backprop", "training_cnns")
 
 __all__ = ["CheckFailed", "fresh", "hidden", "Case", "Mistake", "Mismatch", "Property", "Subject", "run_check",

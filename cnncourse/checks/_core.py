@@ -394,6 +394,18 @@ def _trusted_output(func, case, key, cache, quiet=False):
     return out
 
 
+def _student_failure(fname, case_name, exc):
+    """The ``CheckFailed`` for an exception the student's code raised; it keeps ``exc`` as ``student_error``.
+
+    A notebook shows the student's own frames of it after the message
+    (:func:`cnncourse.display.failure_lines`); the course's frames are never shown.
+    """
+    failure = CheckFailed(_student_error_message(fname, case_name, exc))
+    if not isinstance(exc, (NotImplementedError, _guard.ReferenceCalledError)):
+        failure.student_error = exc
+    return failure
+
+
 def _student_error_message(fname, case_name, exc):
     if isinstance(exc, NotImplementedError):
         return (f"{fname}() failed on case '{case_name}': it raised NotImplementedError.\n"
@@ -433,7 +445,7 @@ def run_student(fname: str, case: str, func: Callable, *args, **kwargs) -> Any:
     except CheckFailed:
         raise
     except Exception as exc:
-        raise CheckFailed(_student_error_message(fname, case, exc)) from None
+        raise _student_failure(fname, case, exc) from None
 
 
 # ---------------------------------------------------------------- running cases
@@ -464,7 +476,7 @@ class _Run:
                 warnings.simplefilter("always")
                 got, copies = _call(self.student, case)
         except Exception as exc:
-            raise CheckFailed(_student_error_message(fname, case.name, exc)) from None
+            raise _student_failure(fname, case.name, exc) from None
         runtime = [w for w in caught if issubclass(w.category, RuntimeWarning)]
         if case.forbid_warnings and runtime:
             raise CheckFailed(
@@ -496,7 +508,7 @@ class _Run:
             return
         except Exception as exc:  # the wrong exception
             if isinstance(exc, NotImplementedError):
-                raise CheckFailed(_student_error_message(fname, case.name, exc)) from None
+                raise _student_failure(fname, case.name, exc) from None
             raise CheckFailed(
                 f"{fname}() failed on case '{case.name}': expected {name}, got {type(exc).__name__}: {exc}\n"
                 f"  Hint: {case.hint or 'check the arguments first and raise ' + name + ' with a message.'}"
@@ -740,7 +752,8 @@ class Subject:
             with _guard.student_code():
                 return self.drive(fixture, *args)
         except Exception as exc:
-            self.fail(*explain(exc), case=case)
+            failure = explain(exc)
+        self.fail(*failure, case=case)  # outside the except: no "during handling of the above exception"
 
     def fail(self, message: str, hint: str, case: str | None = None) -> None:
         """Raise the house-format ``CheckFailed`` for the current (or the given) case."""
@@ -780,8 +793,10 @@ def check_properties(student: Callable, properties: Sequence[Property], *, name:
         subject.case = prop.name
         try:
             prop.test(subject)
+            continue
         except Mismatch as mismatch:
-            subject.fail(mismatch.message, mismatch.hint or prop.hint)
+            failure = mismatch
+        subject.fail(failure.message, failure.hint or prop.hint)  # outside the except: one exception, not a chain
     if summary is not None:
         print(f"{name}: all checks passed ({summary(subject)}).")
     return subject
