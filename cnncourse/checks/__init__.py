@@ -16,10 +16,9 @@ in :mod:`cnncourse.checks._core` and is re-exported here.
 import importlib
 import sys
 
+from ..display import show_failures_first
 from ._core import (Case, CheckFailed, FixtureDriver, Mismatch, Mistake, Property, Subject, check_properties,
                     compare, grading_seed, hidden_rng, random_array, run_check, run_student)
-
-from ..display import show_failures_first
 
 show_failures_first(CheckFailed)  # in a notebook, a failing check shows its message first, not the course's frames
 

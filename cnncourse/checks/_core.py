@@ -84,7 +84,9 @@ class Case:
     ``item_names`` name the items of a tuple result in messages; ``project(output)`` turns an
     output into what is compared (it may raise :class:`Mismatch`); ``forbid_warnings`` fails
     on a RuntimeWarning (e.g. an overflow in a naive sigmoid); ``numeric(output)`` returns the
-    relative error against a numerical gradient (backward checks report it).
+    relative error against a numerical gradient (backward checks report it).  ``raise_hint`` is
+    the hint when the student's code *raises* on this case (the cases before it passed, so the
+    exception says what is wrong, e.g. the first non-square image); default: read the traceback.
     """
 
     name: str
@@ -98,6 +100,7 @@ class Case:
     hidden: bool = False
     forbid_warnings: bool = False
     numeric: Callable | None = None
+    raise_hint: str = ""
 
     def view(self, output):
         """What is compared: the output itself, or ``project(output)``."""
@@ -394,19 +397,22 @@ def _trusted_output(func, case, key, cache, quiet=False):
     return out
 
 
-def _student_failure(fname, case_name, exc):
+_CRASH_HINT = "run it on this case's inputs yourself and read the traceback."
+
+
+def _student_failure(fname, case_name, exc, hint=""):
     """The ``CheckFailed`` for an exception the student's code raised; it keeps ``exc`` as ``student_error``.
 
     A notebook shows the student's own frames of it after the message
     (:func:`cnncourse.display.failure_lines`); the course's frames are never shown.
     """
-    failure = CheckFailed(_student_error_message(fname, case_name, exc))
+    failure = CheckFailed(_student_error_message(fname, case_name, exc, hint))
     if not isinstance(exc, (NotImplementedError, _guard.ReferenceCalledError)):
         failure.student_error = exc
     return failure
 
 
-def _student_error_message(fname, case_name, exc):
+def _student_error_message(fname, case_name, exc, hint=""):
     if isinstance(exc, NotImplementedError):
         return (f"{fname}() failed on case '{case_name}': it raised NotImplementedError.\n"
                 "  Hint: replace `raise NotImplementedError()` with your code.")
@@ -424,7 +430,7 @@ def _student_error_message(fname, case_name, exc):
                  else os.path.basename(filename))  # a notebook cell's temporary file, in a kernel or the worker
         where = f" (line {lineno} of {place}: `{code}`)"
     return (f"{fname}() failed on case '{case_name}': it raised {type(exc).__name__}: {exc}{where}.\n"
-            "  Hint: run it on this case's inputs yourself and read the traceback.")
+            f"  Hint: {hint or _CRASH_HINT}")
 
 
 def run_student(fname: str, case: str, func: Callable, *args, **kwargs) -> Any:
@@ -476,7 +482,7 @@ class _Run:
                 warnings.simplefilter("always")
                 got, copies = _call(self.student, case)
         except Exception as exc:
-            raise _student_failure(fname, case.name, exc) from None
+            raise _student_failure(fname, case.name, exc, case.raise_hint) from None
         runtime = [w for w in caught if issubclass(w.category, RuntimeWarning)]
         if case.forbid_warnings and runtime:
             raise CheckFailed(
@@ -532,7 +538,7 @@ class _Run:
             if case.raises is not None:
                 continue
             try:
-                with _guard.student_code():
+                with _guard.student_code(), warnings.catch_warnings(record=True):  # shown once, by case()
                     got = _call(self.student, case)[0]
                 wrong = self.variant_output(mistake, variant, case)
                 score += _matches(case.view(wrong), case.view(got), case)

@@ -8,6 +8,7 @@ or outputs of the reference) and prints one line when everything passes.  ``hidd
 adds random cases drawn from ``CNNCOURSE_GRADING_SEED``.
 """
 
+import dataclasses
 import functools
 from collections.abc import Callable
 
@@ -27,6 +28,17 @@ def _bias(b):
     return np.asarray(b)[None, :, None, None]
 
 
+def _conv_size(a, padding=None):
+    """(OH, OW) of the call ``a`` (with ``padding`` instead of the call's, when given)."""
+    p = a.padding if padding is None else padding
+    (h, w_), (kh, kw) = a.x.shape[2:], a.w.shape[2:]
+    return (h + 2 * p - kh) // a.stride + 1, (w_ + 2 * p - kw) // a.stride + 1
+
+
+def _pad_hw(x, before, after, mode="constant"):
+    return np.pad(x, ((0, 0), (0, 0), (before, after), (before, after)), mode=mode)
+
+
 CONV_MISTAKES = [
     Mistake("channels not summed", args=lambda a: {"x": a.x[:, :1], "w": a.w[:, :1]},
             hint="filter f has one kernel per input channel: multiply the whole (C, KH, KW) window by w[f] and sum "
@@ -41,13 +53,39 @@ CONV_MISTAKES = [
             hint="output channel f gets its own bias b[f]."),
     Mistake("stride ignored", args={"stride": 1},
             hint="move the window `stride` pixels at a time: OH = (H + 2*padding - KH) // stride + 1."),
+    Mistake("windows not strided", args={"stride": 1},
+            output=lambda out, a: out[:, :, :_conv_size(a)[0], :_conv_size(a)[1]],
+            hint="output (i, j) is the window that starts at row i*stride and column j*stride, not at (i, j)."),
     Mistake("padding ignored", args={"padding": 0},
             hint="pad H and W with `padding` zeros on each side first (np.pad on axes 2 and 3 only)."),
+    Mistake("output size without padding",
+            output=lambda out, a: out[:, :, :_conv_size(a, padding=0)[0], :_conv_size(a, padding=0)[1]],
+            hint="the padded input is H + 2*padding high: OH = (H + 2*padding - KH) // stride + 1."),
+    Mistake("padding on one side only", args=lambda a: {"x": _pad_hw(a.x, a.padding, 0), "padding": 0},
+            hint="pad before and after: np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) adds p zeros on every side."),
+    Mistake("padded with edge values", args=lambda a: {"x": _pad_hw(a.x, a.padding, a.padding, "edge"), "padding": 0},
+            hint="a conv layer pads with zeros: np.pad's default mode='constant', not mode='edge'."),
+    Mistake("padded by reflection", args=lambda a: {"x": _pad_hw(a.x, a.padding, a.padding, "reflect"), "padding": 0},
+            hint="a conv layer pads with zeros: np.pad's default mode='constant', not mode='reflect'."),
+    Mistake("+1 missing in the output size", output=lambda out, a: out[:, :, :-1, :-1],
+            hint="OH = (H + 2*padding - KH) // stride + 1: the + 1 counts the first window."),
+    Mistake("mean instead of sum", output=lambda out, a: (out - _bias(a.b)) / a.w[0].size + _bias(a.b),
+            hint="a conv layer sums window * w[f] (np.sum); np.mean divides by C*KH*KW."),
     Mistake("H/W swapped", output=lambda out, a: out.transpose(0, 1, 3, 2),
             hint="the output is (N, F, OH, OW): rows (from H, KH) before columns (from W, KW)."),
     Mistake("kernel flipped (true convolution)", args=lambda a: {"w": a.w[:, :, ::-1, ::-1]},
             hint="a conv layer computes cross-correlation: window[c, a, d] * w[f, c, a, d], no flipping."),
 ]
+
+
+#: The first cases with a stride and with padding: code that passed every case before and raises here
+#: has its stride or padding wrong (their ``raise_hint``).
+CONV_RAISE_HINTS = {
+    "stride 2": "with a stride, output row i is the window at input row i*stride: loop i over range(OH), slice "
+                "xpad[..., i*stride:i*stride + KH, ...] and write out[n, f, i, j].",
+    "zero padding 1": "pad only H and W, by `padding` on both sides: np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) "
+                      "(np.pad(x, p) pads N and C too), and use the padded array in every window.",
+}
 
 
 def conv_layer_cases(hidden: bool) -> list[Case]:
@@ -86,13 +124,18 @@ def conv_layer_cases(hidden: bool) -> list[Case]:
 def check_conv2d_forward_naive(conv2d_forward_naive: Callable, hidden: bool = False) -> None:
     """Check ``conv2d_forward_naive(x, w, b, stride=1, padding=0)``."""
     __tracebackhide__ = True
-    cases = conv_layer_cases(hidden)
+    cases = [dataclasses.replace(case, raise_hint=CONV_RAISE_HINTS.get(case.name, "")) for case in conv_layer_cases(hidden)]
     run_check(conv2d_forward_naive, reference=conv.conv2d_forward_naive, cases=cases, mistakes=CONV_MISTAKES)
 
 
 # ------------------------------------------------------------------ activations
 
 _BIG = np.array([-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0])
+
+
+def _scalar_as_array(out):
+    """A numpy scalar (np.max(x, 0) of a 1-D x) as a 0-d array: compared by shape, so the mistake can be named."""
+    return np.asarray(out) if isinstance(out, np.generic) else out
 
 
 def _act_cases(alpha_name=None, alpha=None, big=True, hint=""):
@@ -108,6 +151,8 @@ def _act_cases(alpha_name=None, alpha=None, big=True, hint=""):
         cases.append(Case(f"{alpha_name}={alpha * 20:g}", (np.array([-3.0, -1.0, 0.0, 1.0, 3.0]),), {alpha_name: alpha * 20}))
     if big:
         cases.append(Case("large |x| (no overflow)", (_BIG.copy(),), dict(kw), forbid_warnings=True, hint=hint))
+    for case in cases:
+        case.project = _scalar_as_array
     return cases
 
 
@@ -117,11 +162,13 @@ def _hidden_act_cases(cases, alpha_name=None):
         shape = tuple(int(v) for v in rng.integers(1, 6, size=int(rng.integers(1, 5))))
         x = (rng.normal(size=shape) * 5).astype(np.float32 if i % 2 else np.float64)
         kw = {alpha_name: float(rng.uniform(0.05, 0.5))} if alpha_name else {}
-        cases.append(Case(f"hidden #{i + 1} (shape {shape})", (x,), kw, hidden=True))
+        cases.append(Case(f"hidden #{i + 1} (shape {shape})", (x,), kw, hidden=True, project=_scalar_as_array))
     return cases
 
 
 RELU_MISTAKES = [
+    Mistake("np.max instead of np.maximum", lambda x: np.max(x, 0),
+            "np.max(x, 0) is the largest value along axis 0; np.maximum(x, 0) compares every element with 0."),
     Mistake("negative part kept as its size", lambda x: np.abs(x), "ReLU sets negative values to 0: np.maximum(x, 0)."),
     Mistake("minimum instead of maximum", lambda x: np.minimum(x, 0), "keep the positive part: np.maximum(x, 0)."),
     Mistake("clipped at 1", output=lambda out, a: np.minimum(out, 1),
@@ -144,7 +191,7 @@ LEAKY_MISTAKES = [
     Mistake("plain ReLU", args={"alpha": 0.0}, hint="negative values become alpha * x, not 0."),
     Mistake("alpha on the positive side", lambda x, alpha=0.01: np.where(x > 0, alpha * x, x),
             "positive values pass unchanged; only negative ones are scaled by alpha."),
-    Mistake("max(x, alpha)", lambda x, alpha=0.01: np.maximum(x, alpha),
+    Mistake("alpha instead of alpha * x", lambda x, alpha=0.01: np.where(x > 0, x, alpha),
             "the negative part is alpha * x (a line through 0), not the constant alpha."),
 ]
 
@@ -164,6 +211,8 @@ ELU_MISTAKES = [
     Mistake("exponential on the positive side", lambda x, alpha=1.0: np.where(x > 0, alpha * np.expm1(x), x),
             "positive values pass unchanged; the exponential is for x <= 0."),
     Mistake("plain ReLU", args={"alpha": 0.0}, hint="negative values become alpha * (exp(x) - 1), not 0."),
+    Mistake("alpha * exp(x) - 1", lambda x, alpha=1.0: np.where(x > 0, x, alpha * np.exp(np.minimum(x, 0)) - 1),
+            "brackets: alpha * (exp(x) - 1), so that ELU is 0 at x = 0 for every alpha."),
 ]
 
 _ELU_OVERFLOW = ("np.where evaluates both branches, so exp(x) overflows for large positive x even where it is "
@@ -183,10 +232,13 @@ SIGMOID_MISTAKES = [
     Mistake("forgot the 1 +", lambda x: 1 / np.exp(-x), "sigmoid(x) = 1 / (1 + exp(-x))."),
     Mistake("tanh instead of sigmoid", lambda x: np.tanh(x), "sigmoid maps to (0, 1); tanh maps to (-1, 1)."),
     Mistake("logistic of x/2", args=lambda a: {"x": a.x / 2}, hint="use exp(-x), not exp(-x/2)."),
+    Mistake("negative branch missing", args=lambda a: {"x": np.abs(a.x)},
+            hint="1/(1+z) with z = exp(-|x|) is sigmoid(|x|): for x < 0 return z/(1+z)."),
 ]
 
-_SIGMOID_OVERFLOW = ("sigmoid overflow: exp(-x) overflows for x < -709. With z = exp(-|x|) (never above 1), "
-                     "sigmoid(x) = 1/(1+z) for x >= 0 and z/(1+z) for x < 0.")
+_SIGMOID_OVERFLOW = ("sigmoid overflow: exp(-x) overflows for x < -709 (exp(x) for x > 709), and np.where computes "
+                     "both branches for every x. With z = exp(-|x|) (never above 1): 1/(1+z) for x >= 0, z/(1+z) "
+                     "for x < 0.")
 
 
 def check_sigmoid(sigmoid: Callable, hidden: bool = False) -> None:
@@ -203,6 +255,8 @@ TANH_MISTAKES = [
     Mistake("sign error", output=lambda out, a: -out,
             hint="tanh(x) = (e^x - e^-x) / (e^x + e^-x): positive for x > 0."),
     Mistake("sinh instead of tanh", lambda x: np.sinh(x), "divide by cosh: tanh = sinh / cosh."),
+    Mistake("sign of x lost", args=lambda a: {"x": np.abs(a.x)},
+            hint="(1 - z) / (1 + z) with z = exp(-2|x|) is tanh(|x|): multiply it by np.sign(x)."),
 ]
 
 _TANH_OVERFLOW = ("overflow: e^x and e^-x overflow for |x| > 709 and inf/inf is nan. Use np.tanh, or "
@@ -230,17 +284,48 @@ def _pool_ceil(x, kernel_size=2, stride=None, *, op):
     return nan_op(_windows(padded, k, k, s), axis=(4, 5))
 
 
+def _pool_size(a):
+    """(OH, OW) of the pooling call ``a``."""
+    k, s = a.kernel_size, a.kernel_size if a.stride is None else a.stride
+    return tuple((n - k) // s + 1 for n in a.x.shape[2:])
+
+
+def _broadcast(reduced, out):
+    return np.broadcast_to(reduced, out.shape).copy()
+
+
+def _pool_reshape_split_wrong(x, kernel_size=2, stride=None):
+    """Non-overlapping mean pooling by a reshape that splits H into (K, OH) instead of (OH, K)."""
+    n, c, h, w = x.shape
+    k = kernel_size
+    oh, ow = h // k, w // k
+    return np.asarray(x, dtype=float)[:, :, :oh * k, :ow * k].reshape(n, c, k, oh, k, ow).mean(axis=(2, 4))
+
+
 def _pool_mistakes(op, other, other_name):
+    reduce = "np.max" if op is np.max else "np.mean"
     return [
         Mistake("pooling windows overlapping wrongly (stride ignored)", args={"stride": 1},
                 hint="windows start every `stride` pixels; stride=None means stride = kernel_size, so the windows "
                      "tile the input without overlapping."),
         Mistake("pooling windows overlapping wrongly (stride always = kernel_size)", args={"stride": None},
                 hint="when stride < kernel_size the windows overlap: start window (i, j) at (i*stride, j*stride)."),
+        Mistake("windows not strided", args={"stride": 1},
+                output=lambda out, a: out[:, :, :_pool_size(a)[0], :_pool_size(a)[1]],
+                hint="output (i, j) is the window that starts at row i*stride and column j*stride, not at (i, j)."),
+        Mistake("+1 missing in the output size", output=lambda out, a: out[:, :, :-1, :-1],
+                hint="OH = (H - kernel_size) // stride + 1: the + 1 counts the first window."),
         Mistake("H/W swapped", output=lambda out, a: out.transpose(0, 1, 3, 2),
                 hint="the output is (N, C, OH, OW): rows from H first."),
         Mistake("pooled across channels", output=lambda out, a: op(out, axis=1, keepdims=True),
                 hint="pool each channel on its own: the output keeps all C channels."),
+        Mistake("pooled across channels", output=lambda out, a: _broadcast(op(out, axis=1, keepdims=True), out),
+                hint=f"pool each channel on its own: output channel c is {reduce} of x[n, c] in the window, "
+                     "not of x[n, :]."),
+        Mistake("window reduced over all images and channels",
+                output=lambda out, a: _broadcast(op(out, axis=(0, 1), keepdims=True), out),
+                hint=f"reduce over the window's rows and columns only: {reduce}(window, axis=(2, 3)) when the "
+                     "window holds every image and channel."),
         Mistake(f"{other_name} instead", other,
                 f"this function takes the {'maximum' if op is np.max else 'mean'} of each window."),
         Mistake("partial windows at the edge kept", functools.partial(_pool_ceil, op=op),
@@ -252,6 +337,10 @@ MAX_POOL_MISTAKES = _pool_mistakes(np.max, pool.avg_pool2d_forward, "average")
 AVG_POOL_MISTAKES = _pool_mistakes(np.mean, pool.max_pool2d_forward, "max") + [
     Mistake("sum instead of mean", output=lambda out, a: out * a.kernel_size**2,
             hint="divide each window's sum by kernel_size**2 (or use .mean)."),
+    Mistake("divided by K instead of K²", output=lambda out, a: out * a.kernel_size,
+            hint="a KxK window has K² pixels: divide its sum by kernel_size**2."),
+    Mistake("reshape splits the axes in the wrong order", _pool_reshape_split_wrong,
+            "reshape to (N, C, OH, K, OW, K) and average axes 3 and 5: each window's K rows must stay together."),
 ]
 
 
@@ -360,7 +449,9 @@ def check_flatten_forward(flatten_forward: Callable, hidden: bool = False) -> No
         Case("a single example (1, 2, 3, 3)", (_rand((1, 2, 3, 3), 51),)),
         Case("1x1 maps (4, 6, 1, 1)", (_rand((4, 6, 1, 1), 52),)),
         Case("non-square maps (3, 2, 2, 5)", (_rand((3, 2, 2, 5), 53),)),
-        Case("already flat (3, 7)", (_rand((3, 7), 54),)),
+        Case("already flat (3, 7)", (_rand((3, 7), 54),),
+             raise_hint="an (N, D) batch has only 2 axes: x.reshape(x.shape[0], -1) works for any number of axes "
+                        "(don't unpack or index x.shape[1:4])."),
         Case("float32 input", (_rand((2, 2, 3, 3), 55, np.float32),)),
     ]
     if hidden:
@@ -373,20 +464,33 @@ def check_flatten_forward(flatten_forward: Callable, hidden: bool = False) -> No
 
 # ------------------------------------------------------------------ count_params and receptive_field
 
-def _rows(n_layers, n_fields, label):
-    """A projection that turns the student's rows into named, comparable values."""
+def _rows(layers, n_fields, label, unchanged, shape_first=False):
+    """A projection that turns the student's rows into named, comparable values.
+
+    ``unchanged``: what an activation's row holds (for the hint when those rows are missing);
+    ``shape_first``: the first field is an output shape, which must be a tuple or list.
+    """
+    n_layers = len(layers)
+    n_activations = sum(layer["type"] == "relu" for layer in layers)
+
     def project(rows):
         if not isinstance(rows, (list, tuple)):
             raise Mismatch(f"expected a list with one row per layer, got {type(rows).__name__}.",
                            "return a list such as [(output_shape, weights, biases), ...].", stage="type")
         if len(rows) != n_layers:
-            raise Mismatch(f"expected {n_layers} rows (one per layer), got {len(rows)}.",
-                           "append one row for every layer, activations and flatten included.", stage="length")
+            hint = (f"activation layers need a row too: append {unchanged} for a relu layer."
+                    if n_activations and len(rows) == n_layers - n_activations else
+                    "append one row for every layer, activations and flatten included.")
+            raise Mismatch(f"expected {n_layers} rows (one per layer), got {len(rows)}.", hint, stage="length")
         values = []
-        for row in rows:
+        for i, row in enumerate(rows):
             if not isinstance(row, (list, tuple)) or len(row) != n_fields:
                 raise Mismatch(f"expected each row to be a tuple {label}, got {row!r}.",
                                f"append a tuple {label} for each layer.", stage="type")
+            if shape_first and isinstance(row[0], (int, np.integer)) and not isinstance(row[0], bool):
+                raise Mismatch(f"expected layer {i} ({layers[i]['type']}) output shape to be a tuple, got the "
+                               f"int {int(row[0])}.", "a one-element shape needs a comma: (n,), not (n), which is "
+                               "just the int n.", stage="type")
             for item in row:
                 if isinstance(item, (tuple, list)):
                     values.append(str(tuple(int(s) for s in item)))
@@ -415,6 +519,22 @@ def _with_layers(a, change, kinds):
     return {"layers": [{**layer, **change} if layer["type"] in kinds else layer for layer in a.layers]}
 
 
+_POOLS = ("maxpool", "avgpool")
+
+
+def _pool_stride_one(a):
+    """The call's layers with stride 1 for every pooling layer that gives none."""
+    return {"layers": [{**layer, "stride": 1} if layer["type"] in _POOLS and layer.get("stride") is None else layer
+                       for layer in a.layers]}
+
+
+def _channels_last(shape):
+    return (*shape[1:], shape[0]) if len(shape) == 3 else shape
+
+
+_POOL_STRIDE_HINT = ("a pooling layer without 'stride' has stride = kernel_size (its windows tile the map), "
+                     "not 1: layer.get('stride') or K.")
+
 COUNT_MISTAKES = [
     Mistake("bias forgotten in counts", output=lambda rows, a: [(shape, w, 0) for shape, w, _ in rows],
             hint="every conv filter and every dense unit has one bias: biases = F (conv) or U (dense)."),
@@ -435,17 +555,27 @@ COUNT_MISTAKES = [
     Mistake("stride ignored in the output size",
             args=lambda a: _with_layers(a, {"stride": 1}, ("conv", "maxpool", "avgpool")),
             hint="divide by the stride: OH = (H + 2*padding - K) // stride + 1 (pooling's stride defaults to K)."),
+    Mistake("pooling stride defaults to 1", args=_pool_stride_one, hint=_POOL_STRIDE_HINT),
+    Mistake("pooling stride always = kernel_size", args=lambda a: _with_layers(a, {"stride": None}, _POOLS),
+            hint="use the layer's 'stride' when it is given; only a missing stride means stride = kernel_size."),
+    Mistake("biases counted in the weights", output=lambda rows, a: [(s, w + b, b) for s, w, b in rows],
+            hint="count them apart: weights = inputs*U (dense) or F*C*K*K (conv), biases = U or F."),
+    Mistake("channels-last shapes", output=lambda rows, a: [(_channels_last(s), w, b) for s, w, b in rows],
+            hint="shapes are channels first like input_shape: (F, OH, OW) after a conv, (C, OH, OW) after pooling."),
 ]
 
 
-SEED_EXAMPLE = [
-    {"type": "conv", "filters": 3, "kernel_size": 5, "padding": 2}, {"type": "relu"},
+#: The lecture's CNN for a 28x28 digit: its convolutions have 70 + 704 + 36 = 810 parameters at any
+#: image size, its dense head 3*7*7*10 = 1,470 weights (+ 10 biases) thanks to the two poolings.
+LECTURE_CNN = [
+    {"type": "conv", "filters": 7, "kernel_size": 3, "padding": 1}, {"type": "relu"},
     {"type": "maxpool", "kernel_size": 2},
-    {"type": "conv", "filters": 3, "kernel_size": 3, "padding": 1}, {"type": "relu"},
+    {"type": "conv", "filters": 11, "kernel_size": 3, "padding": 1}, {"type": "relu"},
     {"type": "maxpool", "kernel_size": 2},
+    {"type": "conv", "filters": 3, "kernel_size": 1},
     {"type": "flatten"}, {"type": "dense", "units": 10},
 ]
-SMALL_CNN = [CONV3, {"type": "conv", "filters": 8, "kernel_size": 3}]
+TWO_CONVS = [CONV3, {"type": "conv", "filters": 8, "kernel_size": 3}]
 DENSE_NET = [{"type": "flatten"}, {"type": "dense", "units": 20}, {"type": "relu"}, {"type": "dense", "units": 10}]
 
 
@@ -456,21 +586,23 @@ def check_count_params(count_params: Callable, hidden: bool = False) -> None:
     label = "(output_shape, weights, biases)"
 
     def case(name, layers, input_shape, is_hidden=False):
-        return Case(name, (layers, input_shape), project=_rows(len(layers), 3, label), dtype_rule=None,
+        return Case(name, (layers, input_shape), project=_rows(layers, 3, label, "(the unchanged shape, 0, 0)",
+                                                                 shape_first=True), dtype_rule=None,
                     item_names=_names(layers, fields), hidden=is_hidden)
 
     cases = [
         case("dense layer on a 28x28 digit", [{"type": "flatten"}, {"type": "dense", "units": 10}], (1, 28, 28)),
         case("one 3x3 conv layer, 10 filters", [CONV3], (1, 28, 28)),
         case("conv on 3 input channels", [{"type": "conv", "filters": 4, "kernel_size": 5}], (3, 32, 32)),
-        case("the small CNN (810 weights)", SMALL_CNN, (1, 28, 28)),
-        case("the same CNN on 256x256 images", SMALL_CNN, (1, 256, 256)),
+        case("two 3x3 conv layers, 10 then 8 filters", TWO_CONVS, (1, 28, 28)),
+        case("the same two layers on 256x256 images", TWO_CONVS, (1, 256, 256)),
         case("a small dense net 784-20-10", DENSE_NET, (1, 28, 28)),
         case("conv with padding 2 and stride 2", [{"type": "conv", "filters": 6, "kernel_size": 5, "stride": 2,
                                                    "padding": 2}], (1, 28, 28)),
         case("pooling has no parameters", [CONV3, {"type": "maxpool", "kernel_size": 2},
                                            {"type": "avgpool", "kernel_size": 3, "stride": 1}], (1, 28, 28)),
-        case("the seed example: conv, pool, conv, pool, dense head", SEED_EXAMPLE, (1, 28, 28)),
+        case("the lecture's CNN (810 conv parameters, a 1,470-weight head)", LECTURE_CNN, (1, 28, 28)),
+        case("the lecture's convolutions on 256x256 images", LECTURE_CNN[:-2], (1, 256, 256)),
     ]
     if hidden:
         rng = hidden_rng()
@@ -509,6 +641,9 @@ RF_MISTAKES = [
             "receptive fields grow by addition: size += (K - 1) * jump (two 3x3 layers: 5, not 9)."),
     Mistake("padding counted", functools.partial(_receptive_fields, grow=lambda r, j, k, s, p: r + (k - 1) * j + 2 * p),
             "padding adds zeros around the input; it does not change how many input pixels a unit sees."),
+    Mistake("pooling stride defaults to 1", args=_pool_stride_one, hint=_POOL_STRIDE_HINT),
+    Mistake("started from size 0", output=lambda rows, a: [(size - 1, jump) for size, jump in rows],
+            hint="start from (size, jump) = (1, 1): before any layer a unit sees its own pixel."),
 ]
 
 
@@ -519,7 +654,8 @@ def check_receptive_field(receptive_field: Callable, hidden: bool = False) -> No
     pool2 = {"type": "maxpool", "kernel_size": 2}
 
     def case(name, layers, is_hidden=False):
-        return Case(name, (layers,), project=_rows(len(layers), 2, "(size, jump)"), dtype_rule=None,
+        return Case(name, (layers,), project=_rows(layers, 2, "(size, jump)", "the unchanged (size, jump)"),
+                    dtype_rule=None,
                     item_names=_names(layers, ("size", "jump")), hidden=is_hidden)
 
     cases = [

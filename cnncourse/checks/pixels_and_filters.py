@@ -58,7 +58,9 @@ def check_conv_output_size(conv_output_size: Callable, hidden: bool = False) -> 
         c("stride 3 (n=10, kernel 3)", 10, 3, stride=3),
         c("stride 2 with a leftover pixel (n=8, kernel 3)", 8, 3, stride=2),
         c("padding 2 and stride 2 (n=28, kernel 5)", 28, 5, stride=2, padding=2),
-        c("kernel fits only thanks to padding (n=3, kernel 5, padding 1)", 3, 5, padding=1),
+        Case("kernel fits only thanks to padding (n=3, kernel 5, padding 1)", (3, 5), {"padding": 1},
+             raise_hint="the kernel fits once the padding is counted: raise ValueError only when "
+                        "kernel_size > n + 2*padding."),
         Case("kernel larger than the input raises ValueError (n=3, kernel 5)", (3, 5), raises=ValueError,
              hint="when kernel_size > n + 2*padding no window fits: raise ValueError with a message."),
         Case("stride 0 raises ValueError", (6, 3), {"stride": 0}, raises=ValueError,
@@ -85,6 +87,65 @@ def _crop(out, rows, cols):
 
 _SWAPPED = {"reflect": "replicate", "replicate": "reflect"}
 
+
+def _as_float(image):
+    image = np.asarray(image)
+    return image if image.dtype.kind == "f" else image.astype(np.float64)
+
+
+def _source(idx, n, mode):
+    """The image row (column) a reflect or replicate pad copies to each position ``idx`` (in image coordinates)."""
+    if mode == "replicate":
+        return np.clip(idx, 0, n - 1)
+    idx = np.where(idx < 0, -idx, np.where(idx > n - 1, 2 * (n - 1) - idx, idx))
+    return np.clip(idx, 0, n - 1)  # a far shift would index out of range; the student's code would fail then
+
+
+def _shifted_pad(a, shift):
+    """Padding whose source index is off by ``shift``: out[i, j] = image[i - padding + shift, ...], then the mode."""
+    image, p = _as_float(a.image), a.padding
+    (h, w) = image.shape
+    rows, cols = np.arange(-p, h + p) + shift, np.arange(-p, w + p) + shift
+    if a.mode in ("reflect", "replicate"):
+        return image[np.ix_(_source(rows, h, a.mode), _source(cols, w, a.mode))]
+    out = np.full((h + 2 * p, w + 2 * p), a.value if a.mode == "constant" else 0.0, dtype=image.dtype)
+    in_rows, in_cols = (rows >= 0) & (rows < h), (cols >= 0) & (cols < w)
+    out[np.ix_(in_rows, in_cols)] = image[np.ix_(rows[in_rows], cols[in_cols])]
+    return out
+
+
+def _indexed_pad(out, a, mode, source):
+    """For ``mode`` only: ``image[rows, cols]`` with ``source(idx, n)`` the image index of each padded position."""
+    image, p = _as_float(a.image), a.padding
+    if a.mode != mode:
+        return out
+    (h, w) = image.shape
+    return image[np.ix_(source(np.arange(-p, h + p), h), source(np.arange(-p, w + p), w))]
+
+
+def _neighbour(idx, n):
+    """Replicate that copies the pixel next to the edge: row 1 on top, row n-2 at the bottom."""
+    return np.clip(np.where(idx < 0, 1, np.where(idx > n - 1, n - 2, idx)), 0, n - 1)
+
+
+def _reflect_far_repeat(idx, n):
+    """Reflect that mirrors correctly on the top (left) and repeats the edge pixel on the bottom (right)."""
+    return np.clip(np.where(idx < 0, -idx, np.where(idx > n - 1, 2 * n - 1 - idx, idx)), 0, n - 1)
+
+
+def _zeroed(out, a, corners):
+    """Reflect/replicate output with the corners (or, ``corners=False``, the bottom and right borders) set to 0."""
+    p = a.padding
+    if a.mode not in ("reflect", "replicate") or p == 0:
+        return out
+    out = out.copy()
+    if corners:
+        out[:p, :p] = out[:p, -p:] = out[-p:, :p] = out[-p:, -p:] = 0
+    else:
+        out[-p:, :] = out[:, -p:] = 0
+    return out
+
+
 PAD2D_MISTAKES = [
     Mistake("padding only on one side", output=lambda out, a: _crop(out, -a.padding, -a.padding),
             hint="pad every side: top and bottom, left and right, each by `padding` pixels."),
@@ -105,6 +166,27 @@ PAD2D_MISTAKES = [
                  "(H + 2*padding, W + 2*padding)."),
     Mistake("padded twice as much", args=lambda a: {"padding": 2 * a.padding},
             hint="`padding` is already per side: add `padding` pixels to each side, not 2*padding."),
+    Mistake("image shifted by one pixel", output=lambda out, a: _shifted_pad(a, 1),
+            hint="out[padding + r, padding + c] is image[r, c]: subtract exactly `padding` from the output index "
+                 "(r = i - padding), no more and no less."),
+    Mistake("image shifted by one pixel", output=lambda out, a: _shifted_pad(a, -1),
+            hint="out[padding + r, padding + c] is image[r, c]: subtract exactly `padding` from the output index "
+                 "(r = i - padding), no more and no less."),
+    Mistake("replicate copies the pixel next to the edge",
+            output=lambda out, a: _indexed_pad(out, a, "replicate", _neighbour),
+            hint="replicate repeats the edge pixel itself: image[0] on top, image[-1] (row H-1) at the bottom, "
+                 "and the same for the columns, not image[1] or image[-2]."),
+    Mistake("replicate leaves the bottom and right at 0",
+            output=lambda out, a: _zeroed(out, a, corners=False) if a.mode == "replicate" else out,
+            hint="copy the last image row, out[padding + H - 1] (image[-1]), downwards and the last column, "
+                 "out[:, padding + W - 1], to the right; out[padding + H] is already padding."),
+    Mistake("corners left empty", output=lambda out, a: _zeroed(out, a, corners=True),
+            hint="the corners need pixels too: pad the rows first, then the columns of that result (or index "
+                 "rows and columns together), so each corner copies (replicate) or mirrors (reflect) the image's."),
+    Mistake("reflect repeats the edge pixel on the bottom and right",
+            output=lambda out, a: _indexed_pad(out, a, "reflect", _reflect_far_repeat),
+            hint="mirror around the last pixel too, without repeating it: below row H-1 come rows H-2, H-3, ... "
+                 "(image[-padding-1:-1][::-1]), and the same for the columns."),
 ]
 
 
@@ -138,6 +220,55 @@ def check_pad2d(pad2d: Callable, hidden: bool = False) -> None:
 
 # ------------------------------------------------------------------ correlate2d
 
+def _padded(a):
+    return filters.pad2d(_as_float(a.image), a.padding, a.mode)
+
+
+def _windows(source, kernel, shape, step):
+    """out[i, j] = sum(source[i*step : i*step + KH, j*step : j*step + KW] * kernel) for an output of ``shape``.
+
+    Windows that run past the end of ``source`` see zeros there: a student's loop slicing past
+    the end gets an empty window for a 1x1 kernel (sum 0), and fails for larger ones.
+    """
+    source, kernel = _as_float(source), _as_float(kernel)
+    (oh, ow), (kh, kw) = shape, kernel.shape
+    if oh <= 0 or ow <= 0:
+        return np.zeros((max(oh, 0), max(ow, 0)))
+    need = ((oh - 1) * step + kh, (ow - 1) * step + kw)
+    extended = np.zeros((max(need[0], source.shape[0]), max(need[1], source.shape[1])), dtype=source.dtype)
+    extended[:source.shape[0], :source.shape[1]] = source
+    windows = np.lib.stride_tricks.sliding_window_view(extended, kernel.shape)[::step, ::step][:oh, :ow]
+    return np.einsum("ijkl,kl->ij", windows, kernel)
+
+
+def _sizes(a, stride=None, padding=None):
+    """(OH, OW) for the call's image and kernel, with another stride or padding if given."""
+    s = a.stride if stride is None else stride
+    p = a.padding if padding is None else padding
+    (h, w), (kh, kw) = np.shape(a.image), np.shape(a.kernel)
+    return (h + 2 * p - kh) // s + 1, (w + 2 * p - kw) // s + 1
+
+
+def _last_skipped(out, a):
+    """The output of ``range(0, H + 2*padding - KH, stride)`` loops: the last row (column) stays 0 when the
+    last window starts exactly at H + 2*padding - KH."""
+    out = out.copy()
+    (h, w), (kh, kw) = np.shape(a.image), np.shape(a.kernel)
+    if (h + 2 * a.padding - kh) % a.stride == 0:
+        out[-1, :] = 0
+    if (w + 2 * a.padding - kw) % a.stride == 0:
+        out[:, -1] = 0
+    return out
+
+
+def _matmul_kernel(a):
+    """sum(window @ kernel) = correlation with kernel'[r, c] = kernel[c, :].sum(), for a square kernel."""
+    kernel = np.asarray(a.kernel)
+    if kernel.shape[0] != kernel.shape[1]:
+        return {}  # window @ kernel fails for a non-square kernel
+    return {"kernel": np.tile(kernel.sum(axis=1), (kernel.shape[0], 1))}
+
+
 CORRELATE2D_MISTAKES = [
     Mistake("stride ignored", args={"stride": 1},
             hint="move the window `stride` pixels at a time: out[i, j] uses the window starting at "
@@ -161,6 +292,40 @@ CORRELATE2D_MISTAKES = [
             hint="pass `mode` on to the padding: 'reflect' and 'replicate' pad with image pixels, not zeros."),
     Mistake("reflect vs replicate confused", args=lambda a: {"mode": _SWAPPED.get(a.mode, a.mode)},
             hint="'replicate' repeats the edge pixel; 'reflect' mirrors around it without repeating it."),
+    Mistake("windows not moved by the stride", args={"stride": 1},
+            output=lambda out, a: out[:_sizes(a)[0], :_sizes(a)[1]],
+            hint="the output size is right, but out[i, j] uses the window starting at (i*stride, j*stride) of the "
+                 "padded image, not at (i, j)."),
+    Mistake("stride missing from the output size", output=lambda out, a: _windows(_padded(a), a.kernel,
+                                                                                 _sizes(a, stride=1), a.stride),
+            hint="the windows move by the stride, so there are fewer of them: OH = (H + 2*padding - KH) // stride + 1 "
+                 "(and the same for OW)."),
+    Mistake("stride applied twice", output=lambda out, a: _windows(_padded(a), a.kernel, out.shape, a.stride**2),
+            hint="multiply by the stride once: either i runs over range(OH) and the window starts at i*stride, or "
+                 "i already steps by the stride and the window starts at i."),
+    Mistake("windows taken from the unpadded image",
+            output=lambda out, a: _windows(a.image, a.kernel, out.shape, a.stride),
+            hint="the output size counts the padding, so the windows must come from the padded image: "
+                 "padded = pad2d(image, padding, mode), then slice `padded`, not `image`."),
+    Mistake("output size without the padding",
+            output=lambda out, a: out[:max(_sizes(a, padding=0)[0], 0), :max(_sizes(a, padding=0)[1], 0)],
+            hint="the image is padded, so count the padding in the size too: OH = (H + 2*padding - KH) // stride + 1, "
+                 "e.g. conv_output_size(H, KH, stride, padding)."),
+    Mistake("last window position skipped", output=_last_skipped,
+            hint="range(0, H + 2*padding - KH, stride) stops one window early: the last window starts at "
+                 "H + 2*padding - KH, so loop i over range(OH) (or end the range at H + 2*padding - KH + 1)."),
+    Mistake("divided by the kernel sum", output=lambda out, a: out / np.sum(a.kernel),
+            hint="correlation is only the sum of products; dividing by the kernel sum belongs in mean_kernel "
+                 "(a kernel that sums to 1), not in correlate2d."),
+    Mistake("mean instead of sum", output=lambda out, a: out / np.size(a.kernel),
+            hint="out[i, j] is the *sum* of window * kernel (np.sum), not its mean."),
+    Mistake("matrix product instead of element-wise", args=_matmul_kernel,
+            hint="multiply element-wise (window * kernel) and sum; window @ kernel is a matrix product."),
+    Mistake("reflect repeats the edge pixel", args=lambda a: {"image": np.pad(_as_float(a.image), a.padding,
+                                                                             mode="symmetric"), "padding": 0,
+                                                             "mode": "zeros"} if a.mode == "reflect" else {},
+            hint="that is numpy's 'symmetric'; 'reflect' mirrors around the edge pixel without repeating it "
+                 "(3 2 | 1 2 3 | 2 1), as your pad2d must."),
 ]
 
 
@@ -170,10 +335,16 @@ def check_correlate2d(correlate2d: Callable, hidden: bool = False) -> None:
     cases = [
         Case("2x2 ones kernel on a 3x3 image", (_image(3, 3), np.ones((2, 2)))),
         Case("asymmetric 2x2 kernel on a 4x4 image", (_image(4, 4), np.array([[1.0, 2.0], [3.0, 4.0]]))),
-        Case("3x3 kernel on a non-square 5x7 image", (_image(5, 7), _kernel(3, 3))),
-        Case("non-square 2x3 kernel on a 6x5 image", (_image(6, 5), _kernel(2, 3))),
-        Case("stride 2", (_image(7, 7), _kernel(3, 3)), {"stride": 2}),
+        Case("3x3 kernel on a non-square 5x7 image", (_image(5, 7), _kernel(3, 3)),
+             raise_hint="height and width mixed up: square images work, this 5x7 one does not. H, W = image.shape "
+                        "(rows first); OH comes from H and KH, OW from W and KW; i runs over rows, j over columns."),
+        Case("non-square 2x3 kernel on a 6x5 image", (_image(6, 5), _kernel(2, 3)),
+             raise_hint="square kernels work, this 2x3 one does not: KH, KW = kernel.shape, and a window is "
+                        "padded[r:r + KH, c:c + KW] (KH rows, KW columns)."),
+        Case("stride 2", (_image(7, 6), np.array([[2.0]])), {"stride": 2}),  # 1x1: windows past the end are empty
+        Case("stride 2 with a 3x3 kernel", (_image(7, 7), _kernel(3, 3)), {"stride": 2}),
         Case("stride 3 on a 10x8 image", (_image(10, 8), _kernel(3, 2)), {"stride": 3}),
+        Case("zero padding 1 with a 1x1 kernel", (_image(3, 4), np.array([[3.0]])), {"padding": 1}),
         Case("zero padding 1 keeps the size", (_image(4, 6), _kernel(3, 3)), {"padding": 1}),
         Case("zero padding 2", (_image(5, 4), _kernel(2, 3)), {"padding": 2}),
         Case("padding 2 and stride 2", (_image(6, 5), _kernel(3, 3)), {"stride": 2, "padding": 2}),
@@ -222,6 +393,8 @@ MEAN_KERNEL_MISTAKES = [
 ]
 
 
+
+
 def check_mean_kernel(mean_kernel: Callable, hidden: bool = False) -> None:
     """Check ``mean_kernel(size)`` for ``size`` an int or a pair (KH, KW)."""
     __tracebackhide__ = True
@@ -230,7 +403,8 @@ def check_mean_kernel(mean_kernel: Callable, hidden: bool = False) -> None:
         Case("size 2", (2,)),
         Case("size 3", (3,)),
         Case("size 5", (5,)),
-        Case("non-square (3, 5)", ((3, 5),)),
+        Case("non-square (3, 5)", ((3, 5),),
+             raise_hint="`size` may also be a pair (KH, KW): kh, kw = (size, size) if isinstance(size, int) else size."),
         Case("non-square (1, 4)", ((1, 4),)),
         Case("size 0 raises ValueError", (0,), raises=ValueError,
              hint="a kernel needs at least one entry: raise ValueError for a size below 1."),
@@ -283,6 +457,11 @@ SOBEL_MISTAKES = [
             hint="ky = kx.T = [[-1, -2, -1], [0, 0, 0], [1, 2, 1]]: negative on top, positive at the bottom."),
     Mistake("Prewitt instead of Sobel", output=lambda out, a: (out[0] * [[1], [0.5], [1]], out[1] * [1, 0.5, 1]),
             hint="Sobel weights the centre row (kx) or column (ky) by 2: [-1, 0, 1], [-2, 0, 2], [-1, 0, 1]."),
+    Mistake("scaled Sobel kernels", output=lambda out, a: (out[0] / 8, out[1] / 8),
+            hint="return the plain integer weights [-1, 0, 1], [-2, 0, 2], [-1, 0, 1], without the 1/8 some "
+                 "texts use."),
+    Mistake("scaled Sobel kernels", output=lambda out, a: (out[0] / 4, out[1] / 4),
+            hint="return the plain integer weights [-1, 0, 1], [-2, 0, 2], [-1, 0, 1], without dividing by 4."),
 ]
 
 

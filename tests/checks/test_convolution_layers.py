@@ -2,11 +2,28 @@
 
 import numpy as np
 import pytest
+from checks import bank_convolution_layers, suite
 from checks import impls_convolution_layers as impl
-from checks import suite
 
 from cnncourse.checks import convolution_layers as cl
 from cnncourse.ref import activations, conv, layer_specs, layers, pool
+
+
+
+# Code that raises: kept out of impls_* (in the grading worker a traceback names "your notebook cell", here the file).
+def flatten_assumes_4d(x):
+    return x.reshape(x.shape[0], x.shape[1] * x.shape[2] * x.shape[3])  # IndexError on an (N, D) batch
+
+
+def flatten_not_written(x):
+    raise NotImplementedError()
+
+
+def flatten_raises_elsewhere(x):
+    if x.shape[1:] == (6, 1, 1):
+        raise ValueError("1x1 maps are not supported")
+    return x.reshape(x.shape[0], -1)
+
 
 CORRECT = [
     (cl.check_conv2d_forward_naive, impl.conv_loop), (cl.check_conv2d_forward_naive, impl.conv_taps),
@@ -35,6 +52,14 @@ BUGGY = [
     (cl.check_conv2d_forward_naive, impl.conv_no_stride, "'stride 2': expected shape (2, 2, 3, 3), got (2, 2, 5, 5).\n  Hint: stride ignored"),
     (cl.check_flatten_forward, impl.flatten_wrong_reshape, "expected shape (2, 60), got (60, 2)"),
     (cl.check_count_params, impl.count_no_bias, "layer 1 (dense) biases: expected 10, got 0.\n  Hint: bias forgotten in counts"),
+    # the case's own hint when the code raises on it; other cases and unwritten code keep theirs
+    (cl.check_flatten_forward, flatten_assumes_4d,
+     "'already flat (3, 7)': it raised IndexError: tuple index out of range (line"),
+    (cl.check_flatten_forward, flatten_assumes_4d, "\n  Hint: an (N, D) batch has only 2 axes: x.reshape(x.shape[0], -1)"),
+    (cl.check_flatten_forward, flatten_not_written, "\n  Hint: replace `raise NotImplementedError()` with your code."),
+    (cl.check_flatten_forward, flatten_raises_elsewhere,
+     "'1x1 maps (4, 6, 1, 1)': it raised ValueError: 1x1 maps are not supported (line"),
+    (cl.check_flatten_forward, flatten_raises_elsewhere, "\n  Hint: run it on this case's inputs yourself and read"),
 ]
 
 REFERENCES = [
@@ -61,6 +86,7 @@ MISTAKE_TABLES = [
 
 
 globals().update(suite.standard_tests(CORRECT, BUGGY, REFERENCES, MISTAKE_TABLES))
+globals().update(suite.bank_tests("convolution_layers", bank_convolution_layers.BANK))
 
 
 def test_warnings_outside_forbidden_cases_reach_the_student():

@@ -4,8 +4,8 @@ import types
 
 import numpy as np
 import pytest
+from checks import bank_pixels_and_filters, suite
 from checks import impls_pixels_and_filters as impl
-from checks import suite
 from conftest import Spy
 
 from cnncourse.checks import CheckFailed
@@ -17,12 +17,15 @@ CORRECT = [
     (pf.check_conv_output_size, impl.size_ok_numpy),
     (pf.check_pad2d, impl.pad_loop),
     (pf.check_pad2d, impl.pad_numpy),
+    (pf.check_pad2d, impl.pad_slices),
     (pf.check_correlate2d, impl.corr_loop),
     (pf.check_correlate2d, impl.corr_vectorized),
+    (pf.check_correlate2d, impl.corr_sliding_windows),
     (pf.check_mean_kernel, impl.mean_ok),
     (pf.check_mean_kernel, impl.mean_ok_float32),
     (pf.check_sobel_kernels, impl.sobel_ok),
     (pf.check_sobel_kernels, impl.sobel_ok_int_list),
+    (pf.check_sobel_kernels, impl.sobel_ok_nested_lists),
 ]
 
 BUGGY = [
@@ -35,7 +38,7 @@ BUGGY = [
     (pf.check_mean_kernel, impl.mean_no_return, "got NoneType. Did you forget a `return`?"),
     (pf.check_sobel_kernels, impl.sobel_only_kx, "expected a tuple (kx, ky) of two arrays, got ndarray"),
     (pf.check_pad2d, impl.pad_transposed, "expected shape (4, 5), got (5, 4).\n  Hint: H/W swapped"),
-    (pf.check_correlate2d, impl.corr_no_stride, "'stride 2': expected shape (3, 3), got (5, 5).\n  Hint: stride ignored"),
+    (pf.check_correlate2d, impl.corr_no_stride, "'stride 2': expected shape (4, 3), got (7, 6).\n  Hint: stride ignored"),
     (pf.check_correlate2d, impl.corr_output_like_inputs, "'an 8-bit image and an integer kernel: a float result': expected a floating-point array, got dtype int64."),
 ]
 
@@ -58,6 +61,7 @@ MISTAKE_TABLES = [
 ]
 
 globals().update(suite.standard_tests(CORRECT, BUGGY, REFERENCES, MISTAKE_TABLES))
+globals().update(suite.bank_tests("pixels_and_filters", bank_pixels_and_filters.BANK))
 
 
 def test_student_calling_the_reference_is_refused():
@@ -90,6 +94,33 @@ def test_a_crash_names_the_exception_and_line():
 
     with pytest.raises(CheckFailed, match=r"it raised IndexError: .*line \d+ of test_pixels_and_filters.py"):
         pf.check_pad2d(crashes)
+
+
+def test_a_crash_on_a_case_with_a_raise_hint_gets_that_hint_and_only_there():
+    """A crash on the first non-square image names the height/width mix-up; a crash elsewhere keeps the generic
+    hint, and an unimplemented stub keeps its own."""
+    def crashes_on_non_square(image, kernel, stride=1, padding=0, mode="zeros"):
+        if image.shape[0] != image.shape[1]:
+            raise IndexError("index 5 is out of bounds")
+        return impl.corr_loop(image, kernel, stride, padding, mode)
+
+    with pytest.raises(CheckFailed, match=r"it raised IndexError: .*\n  Hint: height and width mixed up") as info:
+        pf.check_correlate2d(crashes_on_non_square)
+    assert isinstance(info.value.student_error, IndexError)  # a notebook still shows where the student's code raised
+
+    def crashes_at_once(image, kernel, stride=1, padding=0, mode="zeros"):
+        raise IndexError("index 5 is out of bounds")
+
+    with pytest.raises(CheckFailed, match=r"'2x2 ones kernel on a 3x3 image': it raised IndexError: .*\n  Hint: run "):
+        pf.check_correlate2d(crashes_at_once)
+
+    def stub_for_pairs(size):
+        if not isinstance(size, int):
+            raise NotImplementedError()
+        return impl.mean_ok(size)
+
+    with pytest.raises(CheckFailed, match=r"raised NotImplementedError.\n  Hint: replace `raise NotImplementedError"):
+        pf.check_mean_kernel(stub_for_pairs)
 
 
 def test_list_instead_of_array_and_nan_are_named():
