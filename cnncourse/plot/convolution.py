@@ -2,7 +2,9 @@
 
 Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Static twins of
 :func:`cnncourse.widgets.conv_explorer`: :func:`conv_step` (the step view, its numbers from
-:func:`conv_step_arrays`) and :func:`filter_photo` (the photo view).
+:func:`conv_step_arrays`) and :func:`filter_photo` (the photo view).  :func:`conv_step_centred`
+draws the same step the image-processing way, the kernel centred on a pixel, next to the
+course's top-left-anchored output.
 """
 
 from __future__ import annotations
@@ -337,4 +339,112 @@ def filter_photo(image: ArrayLike, kernel: ArrayLike, stride: int = 1, padding: 
         show_image(out, ax=axes[2], title=out_title + " (clipped to [0, 1])")
     fig.suptitle(title or f"stride {stride}, padding {padding} ({mode})")
     fig.tight_layout()
+    return fig
+
+
+def conv_step_centred(image: ArrayLike, kernel: ArrayLike, r: int, c: int,
+                      figsize: tuple[float, float] | None = None) -> Figure:
+    """Draw one output pixel the image-processing way: the kernel centred on pixel ``(r, c)``.
+
+    Introduced in notebooks/01_pixels_and_filters_lecture.ipynb.  Textbooks put the kernel's
+    centre on a pixel and call the sum of its neighbourhood times the kernel *the new value of
+    that pixel*.  The course's :func:`cnncourse.ref.filters.correlate2d` (like torch) numbers
+    the output by the window's top-left corner instead: ``out[i, j]`` uses
+    ``x[i:i+KH, j:j+KW]``, so the centred value of pixel ``(r, c)`` is
+    ``out[r - KH//2, c - KW//2]``.  This figure shows both; :func:`conv_step` draws the
+    top-left view alone.
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W)
+        Single-channel input, small enough to print (about 12 x 12).
+    kernel : ndarray, shape (KH, KW)
+        Odd height and width, so that it has a centre cell ``(KH//2, KW//2)``.
+    r, c : int
+        The pixel the kernel is centred on; its whole neighbourhood must lie inside the image:
+        ``KH//2 <= r < H - KH//2`` and ``KW//2 <= c < W - KW//2``.
+    figsize : tuple of float, optional
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Five panels, labelled (``ax.get_label()``) "input", "kernel", "product", "centred",
+        "output".  "input" outlines the neighbourhood (gid "neighbourhood", rows
+        ``r - KH//2 .. r + KH//2``) and the pixel itself (gid "centre"); "product" holds
+        ``neighbourhood * kernel``; "centred" is an (H, W) grid holding each pixel's new value at
+        the pixel's own position, empty on the border where the neighbourhood does not fit, with
+        ``(r, c)`` outlined (gid "centre"); "output" is ``correlate2d(image, kernel)``, shape
+        ``(H - KH + 1, W - KW + 1)``, the same numbers shifted up and left by ``(KH//2, KW//2)``,
+        with ``(r - KH//2, c - KW//2)`` outlined (gid "current").
+        The suptitle writes the sum out and where correlate2d stores it.
+
+    Raises
+    ------
+    ValueError
+        An even kernel side, a neighbourhood that sticks out of the image, or a bad image or
+        kernel.
+
+    Examples
+    --------
+    >>> image = np.arange(25.0).reshape(5, 5)
+    >>> fig = conv_step_centred(image, np.ones((3, 3)), 2, 3)
+    >>> [p.get_xy() for p in fig.axes[4].patches if p.get_gid() == "current"]
+    [(1.5, 0.5)]
+    >>> plt.close(fig)
+    """
+    image = v.as_float(v.require_array("image", image, ndim=2, shape_text="(H, W)",
+                                       fix="For an RGB image, pass one channel: image[..., c]."))
+    kernel = v.as_float(v.require_array("kernel", kernel, ndim=2, shape_text="(KH, KW)"))
+    (h, w), (kh, kw) = image.shape, kernel.shape
+    if kh % 2 == 0 or kw % 2 == 0:
+        raise ValueError(v.message("kernel", "have an odd height and width, so that it has a centre cell",
+                                   f"shape {kernel.shape}",
+                                   "Use a 3x3 or 5x5 kernel, or plot.conv_step for the top-left view."))
+    ar, ac = kh // 2, kw // 2
+    for name, value, size, half, axis in (("r", r, h, ar, "row"), ("c", c, w, ac, "column")):
+        value = v.require_int(name, value, minimum=0, fix=f"Pixel {axis}s are numbered from 0.")
+        if not half <= value < size - half:
+            raise ValueError(v.message(
+                name, f"be a {axis} from {half} to {size - 1 - half}, so that the kernel's neighbourhood fits "
+                      "inside the image", value,
+                "To centre the kernel on a border pixel, pad the image first (filters.pad2d)."))
+    r, c = int(r), int(c)
+    i, j = r - ar, c - ac  # where correlate2d stores it: the window's top-left corner
+    step = conv_step_arrays(image, kernel, i, j)
+    out, window, product, total = step["out"], step["window"], step["product"], step["total"]
+    oh, ow = out.shape
+
+    centred = np.full((h, w), np.nan)  # (H, W): a value where the whole neighbourhood fits
+    centred[ar:h - ar, ac:w - ac] = out
+    widths = [w, max(kw, 3), max(kw, 3), w, max(ow, 3)]
+    dot = _dot_product_text(window, kernel, total, i, j).replace(f"out[{i}, {j}] = ", f"pixel ({r}, {c}): ", 1)
+    text = (f"new value of pixel ({r}, {c}) = sum of its {kh}\u00d7{kw} neighbourhood \u00d7 kernel\n{dot}\n"
+            f"correlate2d stores it at out[r {_MINUS} KH//2, c {_MINUS} KW//2] = out[{i}, {j}]: "
+            "the output is numbered by the window's top-left corner")
+    if figsize is None:
+        cell = min(0.5, 14.0 / sum(widths))
+        figsize = (cell * sum(widths) + 3.0, cell * max(h, kh, 3) + 0.2 * (text.count("\n") + 1) + 1.4)
+    fig, axes = plt.subplots(1, 5, figsize=figsize, gridspec_kw={"width_ratios": widths}, layout="constrained")
+    for ax, label in zip(axes, ("input", "kernel", "product", "centred", "output")):
+        ax.set_label(label)
+        ax.set_anchor("N")
+    ax_in, ax_k, ax_p, ax_c, ax_out = axes
+    lo, hi = float(min(image.min(), 0.0)), float(max(image.max(), 255.0 if image.max() > 1 else 1.0))
+    show_matrix(image, ax=ax_in, title=f"input {h}\u00d7{w}", fmt=_auto_fmt(image), vmin=lo, vmax=hi, indices=True)
+    ax_in.add_patch(Rectangle((c - ac - 0.5, r - ar - 0.5), kw, kh, fill=False, edgecolor="red", linewidth=3,
+                              gid="neighbourhood"))
+    ax_in.add_patch(Rectangle((c - 0.45, r - 0.45), 0.9, 0.9, fill=False, edgecolor="gold", linewidth=2.5,
+                              gid="centre"))
+    show_kernel(kernel, ax=ax_k, title=f"kernel {kh}\u00d7{kw}")
+    m = _symmetric_limit(product)
+    show_matrix(product, ax=ax_p, title="neighbourhood \u00d7 kernel", fmt=_auto_fmt(product), cmap="RdBu_r",
+                vmin=-m, vmax=m, indices=False)
+    mo = _symmetric_limit(out)
+    show_matrix(centred, ax=ax_c, title="centred: new value at each pixel", fmt=_auto_fmt(out), cmap="RdBu_r",
+                vmin=-mo, vmax=mo, indices=True)
+    ax_c.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=3, gid="centre"))
+    show_matrix(out, ax=ax_out, title=f"correlate2d: out {oh}\u00d7{ow}, out[{i}, {j}]", fmt=_auto_fmt(out),
+                cmap="RdBu_r", vmin=-mo, vmax=mo, indices=True)
+    ax_out.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=3, gid="current"))
+    fig.suptitle(text, fontsize=10, family="monospace", multialignment="left")
     return fig

@@ -73,17 +73,24 @@ def _dense_stack(hidden, classes):
     return stack + [{"type": "dense", "units": classes}]
 
 
-#: The small CNN of the lecture: conv(10 filters 3×3) → relu → conv(8 filters 3×3): 810 weights.
+#: The convolutions of the lecture's CNN for 28×28 digits: conv 7@3×3 (pad 1) → relu → max-pool 2 →
+#: conv 11@3×3 (pad 1) → relu → max-pool 2 → conv 3@1×1; 70 + 704 + 36 = 810 parameters (789 weights,
+#: 21 biases) at any image size.  The lecture adds flatten (3·7·7 = 147) → dense 10, a 1,470-weight head.
 SMALL_CNN = (
-    {"type": "conv", "filters": 10, "kernel_size": 3},
+    {"type": "conv", "filters": 7, "kernel_size": 3, "padding": 1},
     {"type": "relu"},
-    {"type": "conv", "filters": 8, "kernel_size": 3},
+    {"type": "maxpool", "kernel_size": 2},
+    {"type": "conv", "filters": 11, "kernel_size": 3, "padding": 1},
+    {"type": "relu"},
+    {"type": "maxpool", "kernel_size": 2},
+    {"type": "conv", "filters": 3, "kernel_size": 1},
 )
 
 
 def params_vs_image_side(dense_hidden: int = 20, conv_layers: Sequence[dict] | None = None,
-                         sides: Iterable[int] = range(8, 257, 8), classes: int = 10, ax: Axes | None = None) -> Figure:
-    """Weights of dense networks vs a conv stack as the (square, grayscale) image grows.
+                         sides: Iterable[int] = range(8, 257, 8), classes: int = 10, ax: Axes | None = None,
+                         biases: bool = False) -> Figure:
+    """Weights (or all parameters) of dense networks vs a conv stack as the (square, grayscale) image grows.
 
     Introduced in notebooks/02_convolution_layers_lecture.ipynb: a dense layer has one weight per
     input pixel and unit, so its size grows with ``side²``; a conv layer's does not depend
@@ -94,20 +101,23 @@ def params_vs_image_side(dense_hidden: int = 20, conv_layers: Sequence[dict] | N
     dense_hidden : int, default 20
         Hidden units of the dense network ``side² → dense_hidden → classes``.
     conv_layers : list of dict, optional
-        The conv stack; default :data:`SMALL_CNN` (conv 10 × 3×3, relu, conv 8 × 3×3: 810 weights).
+        The conv stack; default :data:`SMALL_CNN`, the lecture CNN's convolutions (789 weights,
+        810 parameters).
     sides : iterable of int, default range(8, 257, 8)
         Image sides to plot; 28 and 256 are always added (and marked).
     classes : int, default 10
         Units of the one-layer dense network ``side² → classes`` and of the dense output layer.
     ax : matplotlib Axes, optional
+    biases : bool, default False
+        Count the biases too, so every curve shows parameters (weights + biases).
 
     Returns
     -------
     fig : matplotlib Figure
         One axes (log y) with three lines (gid "curve") labelled ``"dense: side² → {classes}"``,
         ``"dense: side² → {dense_hidden} → {classes}"`` and ``"conv stack"``; each line's data is
-        (side, weights) with weights counted by :func:`cnncourse.ref.layer_specs.count_params`
-        (biases excluded).  Sides 28 and 256 carry markers and their numbers.
+        (side, count) with weights counted by :func:`cnncourse.ref.layer_specs.count_params`
+        (biases excluded unless ``biases=True``).  Sides 28 and 256 carry markers and their numbers.
 
     Examples
     --------
@@ -115,19 +125,25 @@ def params_vs_image_side(dense_hidden: int = 20, conv_layers: Sequence[dict] | N
     >>> fig = params_vs_image_side(sides=[28])
     >>> curves = [line for line in fig.axes[0].get_lines() if line.get_gid() == "curve"]
     >>> {line.get_label(): int(line.get_ydata()[0]) for line in curves}
-    {'dense: side² → 10': 7840, 'dense: side² → 20 → 10': 15880, 'conv stack': 810}
-    >>> plt.close(fig)
+    {'dense: side² → 10': 7840, 'dense: side² → 20 → 10': 15880, 'conv stack': 789}
+    >>> fig2 = params_vs_image_side(sides=[28], biases=True)
+    >>> {line.get_label(): int(line.get_ydata()[0]) for line in fig2.axes[0].get_lines() if line.get_gid() == "curve"}
+    {'dense: side² → 10': 7850, 'dense: side² → 20 → 10': 15910, 'conv stack': 810}
+    >>> plt.close(fig); plt.close(fig2)
     """
     from ..ref import layer_specs
 
     dense_hidden = v.require_int("dense_hidden", dense_hidden, minimum=0,
                                  fix="Use 0 for no hidden layer.")
     classes = v.require_int("classes", classes, minimum=1)
+    if not isinstance(biases, (bool, np.bool_)):
+        raise TypeError(v.message("biases", "be True or False", repr(biases),
+                                  "Pass biases=True to count weights and biases."))
     conv_layers = list(SMALL_CNN if conv_layers is None else conv_layers)
     sides = sorted({v.require_int("sides", s, minimum=1) for s in sides} | {28, 256})
 
     def weights(stack, side):
-        return sum(w for _, w, _ in layer_specs.count_params(stack, (1, side, side)))
+        return sum(w + (b if biases else 0) for _, w, b in layer_specs.count_params(stack, (1, side, side)))
 
     curves = [(f"dense: side\u00b2 \u2192 {classes}", _dense_stack(0, classes), "tab:orange", "--"),
               (f"dense: side\u00b2 \u2192 {dense_hidden} \u2192 {classes}", _dense_stack(dense_hidden, classes),
@@ -151,7 +167,8 @@ def params_vs_image_side(dense_hidden: int = 20, conv_layers: Sequence[dict] | N
                 fontsize=9, color="0.35")
     ax.set_yscale("log")
     ax.set_xlabel("image side (pixels); the image is side \u00d7 side, one channel")
-    ax.set_ylabel("weights (biases excluded), log scale")
+    what = "parameters (weights + biases)" if biases else "weights (biases excluded)"
+    ax.set_ylabel(f"{what}, log scale")
     ax.set_title("dense layers grow with the image; conv layers do not", pad=18)
     ax.legend(loc="center right")
     ax.grid(True, which="major", alpha=0.3)

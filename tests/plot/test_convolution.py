@@ -197,3 +197,73 @@ def test_conv_step_arrays_reject_what_conv_step_rejects():
         plot.conv_step_arrays(np.zeros((3, 3)), np.ones((3, 3)), 0, 0, padding=3, mode="reflect")
     with pytest.raises(ValueError, match="`mode` must be one of 'zeros'"):
         plot.conv_step_arrays(IMAGE6, np.ones((3, 3)), 0, 0, mode="edge")
+
+
+def _centred_by_hand(image, kernel, r, c):
+    """The image-processing definition: the kernel's centre on pixel (r, c), nine products added."""
+    ar, ac = kernel.shape[0] // 2, kernel.shape[1] // 2
+    return sum(image[r + a - ar, c + d - ac] * kernel[a, d]
+               for a in range(kernel.shape[0]) for d in range(kernel.shape[1]))
+
+
+@pytest.mark.parametrize("shape, kernel_shape, r, c", [
+    ((6, 6), (3, 3), 2, 3), ((6, 6), (3, 3), 1, 1), ((6, 6), (3, 3), 4, 4), ((5, 7), (3, 3), 3, 1),
+    ((7, 7), (5, 5), 3, 2), ((6, 8), (3, 5), 1, 5),
+])
+def test_conv_step_centred_puts_the_sum_at_the_pixel_and_at_the_top_left_index(shape, kernel_shape, r, c, drawn):
+    rng = np.random.default_rng(sum(shape) + r + c)
+    image = rng.integers(0, 256, size=shape).astype(float)
+    kernel = rng.integers(-2, 3, size=kernel_shape).astype(float)
+    fig = plot.conv_step_centred(image, kernel, r, c)
+    axes = drawn.axes(fig)
+    assert list(axes) == ["input", "kernel", "product", "centred", "output"]
+    (kh, kw), (h, w) = kernel_shape, shape
+
+    assert drawn.box(drawn.patch(axes["input"], "neighbourhood")) == (r - kh // 2, r + kh // 2, c - kw // 2, c + kw // 2)
+    assert drawn.box(drawn.patch(axes["input"], "centre")) == (r, r, c, c)
+    neighbourhood = image[r - kh // 2:r + kh // 2 + 1, c - kw // 2:c + kw // 2 + 1]
+    np.testing.assert_array_equal(drawn.data(axes["product"]), neighbourhood * kernel)
+
+    centred = drawn.data(axes["centred"])
+    assert centred.shape == shape
+    assert drawn.box(drawn.patch(axes["centred"], "centre")) == (r, r, c, c)
+    for rr in range(h):
+        for cc in range(w):
+            inside = kh // 2 <= rr < h - kh // 2 and kw // 2 <= cc < w - kw // 2
+            if inside:
+                assert centred[rr, cc] == _centred_by_hand(image, kernel, rr, cc)
+            else:
+                assert np.isnan(centred[rr, cc])
+
+    out = drawn.data(axes["output"])
+    assert out.shape == (h - kh + 1, w - kw + 1)
+    np.testing.assert_array_equal(out, filters.correlate2d(image, kernel))
+    i, j = r - kh // 2, c - kw // 2
+    assert drawn.cells(axes["output"], "current") == [(i, j)]
+    total = _centred_by_hand(image, kernel, r, c)
+    assert out[i, j] == total
+    title = fig._suptitle.get_text()
+    assert f"pixel ({r}, {c}): " in title and f"= {plot.format_number(total)}\n" in title
+    assert f"out[{i}, {j}]" in title
+    assert len(plt.get_fignums()) == 1
+
+
+def test_conv_step_centred_on_a_float32_list_image(drawn):
+    image = np.arange(16, dtype=np.float32).reshape(4, 4).tolist()
+    fig = plot.conv_step_centred(image, [[-1, 0, 0], [0, 1, 0], [0, 0, 0]], 2, 1)
+    assert drawn.data(drawn.axes(fig)["centred"])[2, 1] == 9.0 - 4.0
+
+
+@pytest.mark.parametrize("kernel, r, c, match", [
+    (np.ones((2, 2)), 1, 1, r"`kernel` must have an odd height and width.*got shape \(2, 2\)"),
+    (np.ones((3, 4)), 1, 2, r"`kernel` must have an odd height and width.*got shape \(3, 4\)"),
+    (np.ones((3, 3)), 0, 2, r"`r` must be a row from 1 to 4, so that the kernel's neighbourhood fits.*got 0\. "
+                            r"To centre the kernel on a border pixel, pad the image first"),
+    (np.ones((3, 3)), 2, 5, r"`c` must be a column from 1 to 4.*got 5\."),
+    (np.ones((5, 5)), 2, 1, r"`c` must be a column from 2 to 3.*got 1\."),
+    (np.ones((3, 3)), -1, 2, r"`r` must be"),
+])
+def test_conv_step_centred_rejects_kernels_without_a_centre_and_pixels_at_the_border(kernel, r, c, match):
+    with pytest.raises(ValueError, match=match):
+        plot.conv_step_centred(IMAGE6, kernel, r, c)
+    assert plt.get_fignums() == []
