@@ -89,6 +89,10 @@ FLATTEN_MISTAKES = [
             "reshape dout (N, D) directly; transposing it mixes up the examples."),
     Mistake("flattened everything", output=lambda out, a: out.ravel(),
             hint="keep the batch axis: the result has shape x_shape."),
+    Mistake("H and W swapped",
+            output=lambda out, a: np.asarray(a.dout, dtype=float).reshape(*a.x_shape[:2], a.x_shape[3], a.x_shape[2])
+            if len(a.x_shape) == 4 else out,
+            hint="x_shape is (N, C, H, W), in that order: dout.reshape(x_shape)."),
 ]
 
 
@@ -113,24 +117,30 @@ def check_flatten_backward(flatten_backward: Callable, hidden: bool = False) -> 
 
 # ------------------------------------------------------------------ max_pool2d_backward
 
-def _max_pool_backward(dout, x, kernel_size=2, stride=None, *, route, accumulate=True, ignore_stride=False):
+def _max_pool_backward(dout, x, kernel_size=2, stride=None, *, route, accumulate=True, ignore_stride=False,
+                       stride_if_none=None, at_origin=False, skip_last=False):
     """Max-pool backward with a chosen routing rule ``route(window, dout) -> (N, C, K, K)``.
 
     ``accumulate=False`` assigns (``=``) instead of adding (``+=``); ``ignore_stride`` places
-    window (i, j) at (i, j) * kernel_size whatever the stride.
+    window (i, j) at (i, j) * kernel_size whatever the stride; ``stride_if_none`` replaces the
+    default stride (kernel_size); ``at_origin`` adds each window's share at the top-left corner
+    of the map (the offset i*stride forgotten); ``skip_last`` leaves out the last row and column
+    of windows (an output size without its + 1).  Windows that a wrong stride pushes past the
+    edge are cut off there, as a student's slices are.
     """
     x = np.asarray(x, dtype=float)
     dout = np.asarray(dout, dtype=float)
     k = kernel_size
-    s = k if ignore_stride or stride is None else stride
+    s = k if ignore_stride else stride if stride is not None else stride_if_none or k
     dx = np.zeros_like(x)
-    for i in range(dout.shape[2]):
-        for j in range(dout.shape[3]):
+    for i in range(dout.shape[2] - skip_last):
+        for j in range(dout.shape[3] - skip_last):
             win = x[:, :, i * s:i * s + k, j * s:j * s + k]
-            if win.shape[2:] != (k, k):
+            if win.size == 0:
                 continue  # a window that a wrong stride pushed off the map
             share = route(win, dout[:, :, i, j])  # (N, C, K, K)
-            region = dx[:, :, i * s:i * s + k, j * s:j * s + k]
+            r0, c0 = (0, 0) if at_origin else (i * s, j * s)
+            region = dx[:, :, r0:r0 + win.shape[2], c0:c0 + win.shape[3]]
             if accumulate:
                 region += share
             else:
@@ -139,7 +149,7 @@ def _max_pool_backward(dout, x, kernel_size=2, stride=None, *, route, accumulate
 
 
 def _first_max_mask(win):
-    n, c, k, _ = win.shape
+    n, c = win.shape[:2]
     flat = win.reshape(n, c, -1)
     mask = np.zeros_like(flat)
     np.put_along_axis(mask, flat.argmax(axis=-1)[..., None], 1.0, axis=-1)
@@ -188,6 +198,15 @@ POOL_MISTAKES = [
             "with overlapping windows a cell can be the max of several windows: add (+=) their gradients."),
     Mistake("stride ignored", partial(_max_pool_backward, route=_route_first_max, ignore_stride=True),
             "window (i, j) starts at (i*stride, j*stride); stride=None means stride = kernel_size."),
+    Mistake("stride=None taken as 1", partial(_max_pool_backward, route=_route_first_max, stride_if_none=1),
+            "stride=None means stride = kernel_size (non-overlapping windows), as in the forward pass."),
+    Mistake("window offset forgotten", partial(_max_pool_backward, route=_route_first_max, at_origin=True),
+            "np.argmax gives the position inside the window: add the window's corner, "
+            "dx[n, c, i*stride + r, j*stride + q] += dout[n, c, i, j]."),
+    Mistake("last row and column of windows skipped",
+            partial(_max_pool_backward, route=_route_first_max, skip_last=True),
+            "there are OH = (H - kernel_size) // stride + 1 windows per column (don't forget the + 1); "
+            "simplest: take OH, OW from dout.shape."),
 ]
 
 
@@ -205,9 +224,9 @@ def check_max_pool2d_backward(max_pool2d_backward: Callable, hidden: bool = Fals
         case("2x2 windows on a 4x4 map", _rand((1, 1, 2, 2), 20), _rand((1, 1, 4, 4), 21)),
         case("batch of 2, 3 channels", _rand((2, 3, 2, 3), 22), _rand((2, 3, 4, 6), 23)),
         case("ties: the first maximum gets the gradient", np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), ties),
+        case("kernel 3, stride 2", _rand((2, 1, 3, 3), 26), _rand((2, 1, 7, 7), 27), kernel_size=3, stride=2),
         case("overlapping windows add up (kernel 2, stride 1)", _rand((1, 2, 3, 3), 24), _rand((1, 2, 4, 4), 25),
              kernel_size=2, stride=1),
-        case("kernel 3, stride 2", _rand((2, 1, 3, 3), 26), _rand((2, 1, 7, 7), 27), kernel_size=3, stride=2),
         case("odd size 5x5: the last row and column get no gradient", _rand((1, 1, 2, 2), 28), _rand((1, 1, 5, 5), 29)),
         case("float32", _rand((1, 2, 3, 3), 30, np.float32), _rand((1, 2, 6, 6), 31, np.float32)),
     ]
@@ -257,6 +276,16 @@ def _conv_bw(dout, x, w, stride=1, padding=0, window_step=None, shift=True):
     return dxpad[:, :, before:before + h, before:before + wd], dw, dout.sum(axis=(0, 2, 3))
 
 
+def _conv_dx_assigned(dout, x, w, stride, padding):
+    """dx when each window's share is assigned (``=``) in the loop order n, f, i, j: the last write wins."""
+    dout, x, w = (np.asarray(a, dtype=float) for a in (dout, x, w))
+    kh, kw = w.shape[2:]
+    dxpad = np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * padding, x.shape[3] + 2 * padding))
+    for n, f, i, j in np.ndindex(*dout.shape):
+        dxpad[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw] = dout[n, f, i, j] * w[f]
+    return dxpad[:, :, padding:padding + x.shape[2], padding:padding + x.shape[3]]
+
+
 def _conv_grads(a, **changes):
     """The reference's (dx, dw, db) on the call's arguments with some of them changed."""
     args = {"dout": a.dout, "x": a.x, "w": a.w, "stride": a.stride, "padding": a.padding, **changes}
@@ -268,9 +297,16 @@ CONV_MISTAKES = [
             hint="the bias touches every position of every image: db = dout.sum(axis=(0, 2, 3))."),
     Mistake("db averaged instead of summed", output=lambda out, a: (*out[:2], a.dout.mean(axis=(0, 2, 3))),
             hint="the loss adds up the contributions of every position: sum dout, don't average it."),
+    Mistake("db not summed over the batch",
+            output=lambda out, a: (*out[:2], np.asarray(a.dout, float).sum(axis=(2, 3))),
+            hint="db has one entry per filter, shape (F,): sum over the images too, dout.sum(axis=(0, 2, 3))."),
     Mistake("dw missing the batch sum",
             output=lambda out, a: (out[0], _conv_grads(a, dout=a.dout[:1], x=a.x[:1])[1], out[2]),
             hint="every image of the batch uses the same filters: add the dw of all N images."),
+    Mistake("dw only from the last image",
+            output=lambda out, a: (out[0], _conv_grads(a, dout=a.dout[-1:], x=a.x[-1:])[1], out[2]),
+            hint="create dw = np.zeros_like(w) once, before the loop over images, and add every image's "
+                 "contribution to it."),
     Mistake("dx without the kernel flip", output=lambda out, a: (_conv_grads(a, w=a.w[:, :, ::-1, ::-1])[0], *out[1:]),
             hint="dx is a *full* convolution of dout with the kernel rotated by 180°: scatter dout[n, f, i, j] * w[f] "
                  "back onto the window it came from, and the flip happens by itself."),
@@ -281,6 +317,14 @@ CONV_MISTAKES = [
             "output (i, j) came from the window at (i*stride, j*stride): send its gradient back there."),
     Mistake("padding ignored in backward", partial(_conv_bw, shift=False),
             "the forward pass saw the zero-padded input: compute the gradients on xpad, then crop dx by `padding`."),
+    Mistake("dx not cropped",
+            output=lambda out, a: (_conv_grads(a, x=_pad(np.asarray(a.x, float), a.padding), padding=0)[0], *out[1:]),
+            hint="dx has x's shape: crop the padding off dxpad, dxpad[:, :, p:p + H, p:p + W]."),
+    Mistake("cropped with [p:-p]", output=lambda out, a: (out[0][:, :, :0, :0] if a.padding == 0 else out[0], *out[1:]),
+            hint="with padding = 0, dxpad[:, :, 0:-0, 0:-0] is empty: crop with dxpad[:, :, p:p + H, p:p + W]."),
+    Mistake("dx windows overwritten instead of added",
+            output=lambda out, a: (_conv_dx_assigned(a.dout, a.x, a.w, a.stride, a.padding), *out[1:]),
+            hint="neighbouring windows (and all the filters) share input cells: add into dxpad with +=, don't assign."),
 ]
 
 
@@ -338,6 +382,10 @@ DENSE_MISTAKES = [
             hint="dout already carries any 1/N of the loss: dw = x.T @ dout, without dividing again."),
     Mistake("db not summed over the batch", output=lambda out, a: (*out[:2], np.array(a.dout[0], dtype=float)),
             hint="the bias is added to every example: db = dout.sum(axis=0)."),
+    Mistake("db keeps the batch axis", output=lambda out, a: (*out[:2], np.array(a.dout, dtype=float)),
+            hint="the bias is added to every example: db = dout.sum(axis=0), shape (M,)."),
+    Mistake("db summed over the wrong axis", output=lambda out, a: (*out[:2], np.asarray(a.dout, float).sum(axis=1)),
+            hint="sum over the examples, axis 0: db = dout.sum(axis=0) has one entry per output, shape (M,)."),
     Mistake("dx with w instead of w.T",
             output=lambda out, a: (a.dout @ a.w if a.w.shape[0] == a.w.shape[1] else out[0], *out[1:]),
             hint="dx = dout @ w.T: input d reaches the outputs through row d of w."),
@@ -354,7 +402,8 @@ def check_dense_backward(dense_backward: Callable, hidden: bool = False) -> None
         return Case(name, (dout, x, w), item_names=("dx", "dw", "db"), numeric=_dense_numeric(dout, x, w),
                     hidden=is_hidden)
 
-    cases = [case("one example, 4 inputs, 1 output", 1, 4, 1, 50), case("3 examples, 4 inputs, 2 outputs", 3, 4, 2, 51),
+    cases = [case("one example, 3 inputs, 3 outputs", 1, 3, 3, 54),  # square first: dout @ w then runs
+             case("one example, 4 inputs, 1 output", 1, 4, 1, 50), case("3 examples, 4 inputs, 2 outputs", 3, 4, 2, 51),
              case("5 examples, 2 inputs, 3 outputs", 5, 2, 3, 52), case("a square layer 4x4, batch 4", 4, 4, 4, 53)]
     if hidden:
         rng = hidden_rng()
@@ -377,9 +426,18 @@ BCE_MISTAKES = [
     Mistake("sigmoid's derivative applied again", output=lambda out, a: _yhat(a.z) * (1 - _yhat(a.z)) * out,
             hint="for sigmoid + cross-entropy the ŷ(1 - ŷ) of the sigmoid cancels against the cross-entropy's "
                  "denominator: the gradient is just (ŷ - y) / N."),
+    Mistake("averaged into one number", output=lambda out, a: np.array(np.sum(out)),
+            hint="the gradient has one entry per example, shape (N,): (ŷ - y) / N, not np.mean(ŷ - y)."),
     Mistake("gradient w.r.t. ŷ instead of z", output=lambda out, a: out / np.clip(_yhat(a.z) * (1 - _yhat(a.z)), 1e-12, None),
             hint="the function returns dL/dz (the logits), which simplifies to (ŷ - y) / N."),
 ]
+
+
+def _scalar_as_array(out):
+    """A single number (a numpy scalar or a float) as a 0-d array, so it is compared by shape, not by type."""
+    if isinstance(out, (np.generic, float, int)) and not isinstance(out, (bool, np.bool_)):
+        return np.asarray(out)
+    return out
 
 
 def check_sigmoid_bce_backward(sigmoid_bce_backward: Callable, hidden: bool = False) -> None:
@@ -387,8 +445,10 @@ def check_sigmoid_bce_backward(sigmoid_bce_backward: Callable, hidden: bool = Fa
     __tracebackhide__ = True
 
     def case(name, z, y, is_hidden=False, **kw):
-        return Case(name, (z, y), hidden=is_hidden, numeric=lambda got: relative_error(got, _num_grad(
-            lambda zz: float(np.mean(np.maximum(zz, 0) - zz * y + np.log1p(np.exp(-np.abs(zz))))), z)), **kw)
+        def loss(zz):
+            return float(np.mean(np.maximum(zz, 0) - zz * y + np.log1p(np.exp(-np.abs(zz)))))
+        return Case(name, (z, y), hidden=is_hidden, project=_scalar_as_array,
+                    numeric=lambda got: relative_error(got, _num_grad(loss, z)), **kw)
 
     cases = [
         case("one example, label 1", np.array([0.3]), np.array([1.0])),
@@ -430,13 +490,45 @@ def _forward_differences(f, x, h=1e-5):
     return grad
 
 
+def _minus_side_at_x(f, x, h=1e-5):
+    """x[i] put back to its old value instead of x[i] - h before the second evaluation."""
+    x = np.array(x, dtype=float)
+    grad, fx = np.zeros_like(x), f(x)
+    for i in np.ndindex(x.shape):
+        y = x.copy()
+        y[i] += h
+        grad[i] = (f(y) - fx) / (2 * h)
+    return grad
+
+
+def _first_axis_nudged(f, x, h=1e-5):
+    """``for i in range(len(x))``: a whole row (sub-array) nudged at a time."""
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for i in range(len(x)):
+        plus, minus = x.copy(), x.copy()
+        plus[i] += h
+        minus[i] -= h
+        grad[i] = (f(plus) - f(minus)) / (2 * h)
+    return grad
+
+
 NUMGRAD_MISTAKES = [
     Mistake("forward differences", _forward_differences,
             "use centred differences, (f(x + h) - f(x - h)) / (2h): their error shrinks like h², not h."),
     Mistake("divided by h instead of 2h", output=lambda grad, a: grad * 2, hint="x + h and x - h are 2h apart: divide by 2h."),
     Mistake("not divided by the step", output=lambda grad, a: grad * (2 * a.h),
             hint="a derivative is a difference *quotient*: divide by 2h."),
-    Mistake("h ignored", args={"h": 1e-3}, hint="use the step `h` you were given."),
+    *[Mistake("h ignored", args={"h": step}, hint="use the step `h` you were given, not a step of your own.")
+      for step in (1e-5, 1e-4, 1e-3, 1e-6)],  # the steps students hard-code
+    Mistake("f(x - h) evaluated at x", _minus_side_at_x,
+            "after the plus side, set x[i] = old - h (not back to old) before calling f again; put old back at "
+            "the end."),
+    Mistake("gradient returned flat", output=lambda grad, a: grad.ravel(),
+            hint="the gradient has x's shape: grad = np.zeros_like(x), filled at every index of np.ndindex(x.shape)."),
+    Mistake("only the first axis looped over", _first_axis_nudged,
+            "for i in range(len(x)) nudges whole rows of a 2-D x: loop over every entry, "
+            "for idx in np.ndindex(x.shape)."),
     Mistake("every entry nudged at once", lambda f, x, h=1e-5: np.full(np.shape(x), (f(np.asarray(x, float) + h) - f(np.asarray(x, float) - h)) / (2 * h)),
             "nudge one entry at a time (np.ndindex) and keep the others fixed: each entry has its own partial derivative."),
 ]
@@ -449,8 +541,11 @@ def check_numerical_gradient(numerical_gradient: Callable, hidden: bool = False)
         Case("f(x) = sum(x²) on 3 numbers", (_f_square, np.array([1.0, -2.0, 0.5]))),
         Case("f(x) = sum(x²) on a 2-D array", (_f_square, _rand((2, 3), 60))),
         Case("a cubic: forward differences are not accurate enough", (_f_cubic, _rand((4,), 61))),
-        Case("exp(x)·sin(3x), h = 1e-4", (_f_exp, _rand((3, 2), 62)), {"h": 1e-4}),
+        Case("exp(x)·sin(3x), h = 1e-4", (_f_exp, _rand((3, 2), 62)), {"h": 1e-4},
+             hint="use the step `h` you were given."),
         Case("a 4-D array (1, 2, 2, 2)", (_f_cubic, _rand((1, 2, 2, 2), 63))),
+        Case("a large step h = 0.1: the centred difference of x³ is 3x² + h²", (_f_cubic, _rand((3,), 64)),
+             {"h": 0.1}, hint="use the step `h` you were given."),
     ]
     if hidden:
         rng = hidden_rng()
@@ -494,7 +589,13 @@ TOY_FORWARD_MISTAKES = [
             hint="the conv layer computes cross-correlation: no kernel flip."),
     Mistake("biases forgotten", args=lambda a: _params_with(a, b=0.0, c=0.0),
             hint="add b after the convolution and c after the dense layer."),
+    Mistake("conv bias b forgotten", args=lambda a: _params_with(a, b=0.0),
+            hint="add b to every conv output before the ReLU: z1 = conv(image, w) + b."),
+    Mistake("dense bias c forgotten", args=lambda a: _params_with(a, c=0.0),
+            hint="add c after the dense layer: z = h · v + c."),
     Mistake("returned the logit", partial(_toy_fwd, sigmoid=False), "return the probability ŷ = sigmoid(z), not z."),
+    Mistake("sigmoid with exp(+z)", output=lambda out, a: 1.0 - out,
+            hint="sigmoid(z) = 1 / (1 + exp(-z)); with exp(+z) you get 1 - ŷ."),
     Mistake("flatten in the wrong order", partial(_toy_fwd, order="F"),
             "flatten the 2x2 pooled map row by row (pooled.ravel()), matching v's order."),
 ]
@@ -557,9 +658,10 @@ def _toy_first_max(window, d):
     return routed
 
 
-def _toy_backprop(params, image, label, *, route=_toy_first_max, relu=None, db=None):
+def _toy_backprop(params, image, label, *, route=_toy_first_max, relu=None, db=None, swap_dv=False):
     """The toy network's loss and gradients (trusted numpy) with one backward step replaced:
-    ``route(window, d)`` for the max-pool, ``relu(d, z1)`` for the ReLU, ``db(dz1)`` for the conv bias."""
+    ``route(window, d)`` for the max-pool, ``relu(d, z1)`` for the ReLU, ``db(dz1)`` for the conv bias;
+    ``swap_dv`` mixes up dL/dv = dz·h and dL/dh = dz·v."""
     p = {k: np.asarray(v, float) for k, v in params.items()}
     x = np.asarray(image, float)
     z1 = _conv(x[None, None], p["w"][None, None])[0, 0] + float(p["b"])
@@ -568,14 +670,15 @@ def _toy_backprop(params, image, label, *, route=_toy_first_max, relu=None, db=N
     z = float(h @ p["v"] + float(p["c"]))
     loss = float(max(z, 0) - z * label + np.log1p(np.exp(-abs(z))))
     dz = float(_sig(np.array(z))) - label
-    dpooled = (dz * p["v"]).reshape(2, 2)
+    dv, dh = (dz * p["v"], dz * h) if swap_dv else (dz * h, dz * p["v"])
+    dpooled = dh.reshape(2, 2)
     da1 = np.zeros((4, 4))
     for i in range(2):
         for j in range(2):
             da1[2 * i:2 * i + 2, 2 * j:2 * j + 2] += route(a1[2 * i:2 * i + 2, 2 * j:2 * j + 2], dpooled[i, j])
     dz1 = relu(da1, z1) if relu else da1 * (z1 > 0)
     dw = _conv(x[None, None], dz1[None, None])[0, 0]
-    return loss, {"w": dw, "b": np.array(db(dz1) if db else dz1.sum()), "v": dz * h, "c": np.array(dz)}
+    return loss, {"w": dw, "b": np.array(db(dz1) if db else dz1.sum()), "v": dv, "c": np.array(dz)}
 
 
 TOY_GRADIENTS_MISTAKES = [
@@ -592,6 +695,12 @@ TOY_GRADIENTS_MISTAKES = [
             hint="dL/dw[a, b] = sum over i, j of dz1[i, j] * image[i + a, j + b]: the image correlated with dz1."),
     Mistake("db not summed over positions", partial(_toy_backprop, db=lambda dz1: dz1[0, 0]),
             "b is added at all 16 conv positions: db = dz1.sum()."),
+    Mistake("db averaged over positions", partial(_toy_backprop, db=lambda dz1: dz1.mean()),
+            "b is added at all 16 conv positions and each adds its gradient: db = dz1.sum(), not the mean."),
+    Mistake("dv and dh swapped", partial(_toy_backprop, swap_dv=True),
+            "for z = h · v + c: dL/dv = dz · h (the pooled features) and the gradient sent back to h is dz · v."),
+    Mistake("loss for label 1 only", output=lambda out, a: (-np.log(_toy_fwd(a.params, a.image)), out[1]),
+            hint="the binary cross-entropy is -(y log ŷ + (1 - y) log(1 - ŷ)): for label 0 it is -log(1 - ŷ)."),
 ]
 
 
@@ -614,21 +723,89 @@ def check_toy_gradients(toy_gradients: Callable, hidden: bool = False) -> None:
 
 # ------------------------------------------------------------------ train_toy
 
-def _mean_loss(params, images, labels):
-    return sum(toy_net.toy_gradients(params, image, int(label))[0] for image, label in zip(images, labels)) / len(images)
+def _toy_batch(p, images, labels):
+    """Per-image losses (M,) and gradients {key: (M, *shape)} of the toy network, vectorized (trusted numpy)."""
+    m = len(images)
+    win = np.lib.stride_tricks.sliding_window_view(images, (3, 3), axis=(1, 2))  # (M, 4, 4, 3, 3)
+    z1 = np.einsum("mijkl,kl->mij", win, p["w"]) + p["b"]
+    a1 = np.maximum(z1, 0)
+    blocks = a1.reshape(m, 2, 2, 2, 2).transpose(0, 1, 3, 2, 4).reshape(m, 2, 2, 4)  # pooling windows, row-major
+    first = blocks.argmax(axis=-1)[..., None]  # the first maximum of each window
+    h = np.take_along_axis(blocks, first, axis=-1).reshape(m, 4)
+    z = h @ p["v"] + p["c"]
+    losses = np.maximum(z, 0) - z * labels + np.log1p(np.exp(-np.abs(z)))
+    dz = _sig(z) - labels  # (M,)
+    routed = np.zeros_like(blocks)
+    np.put_along_axis(routed, first, (dz[:, None] * p["v"]).reshape(m, 2, 2, 1), axis=-1)
+    dz1 = routed.reshape(m, 2, 2, 2, 2).transpose(0, 1, 3, 2, 4).reshape(m, 4, 4) * (z1 > 0)
+    dw = np.einsum("mijkl,mij->mkl", win, dz1)
+    return losses, {"w": dw, "b": dz1.sum(axis=(1, 2)), "v": dz[:, None] * h, "c": dz}
 
 
+def _train(images, labels, lr=0.5, steps=100, seed=0, *, mode="mean", lr_scale=1.0, fixed_lr=None,
+           losses_after=False, losses_scale=1.0):
+    """Full-batch gradient descent on the toy network (trusted, vectorized), with a knob for each way to get it wrong.
+
+    ``mode``: ``"mean"`` (right), ``"not reset"`` (mean gradients added up over the steps), ``"last image"``
+    (the last image's gradient only), ``"per image"`` (an update after every image, lr · its gradient).
+    ``lr_scale`` multiplies the step (-1: wrong sign; M: summed gradients), ``fixed_lr`` replaces ``lr``,
+    ``losses_after`` records the loss after each update, ``losses_scale`` multiplies the recorded losses.
+    """
+    images, labels = np.asarray(images, dtype=float), np.asarray(labels, dtype=float)
+    p = toy_helpers.init_toy_params(seed)
+    eta = (lr if fixed_lr is None else fixed_lr) * lr_scale
+    running = {k: np.zeros_like(v) for k, v in p.items()}
+    losses = []
+    for _ in range(steps):
+        if mode == "per image":
+            total = 0.0
+            for k in range(len(images)):
+                loss, g = _toy_batch(p, images[k:k + 1], labels[k:k + 1])
+                total += float(loss[0])
+                p = {key: p[key] - eta * g[key][0] for key in p}
+            losses.append(total / len(images))
+            continue
+        loss, g = _toy_batch(p, images, labels)
+        losses.append(float(loss.mean()))
+        step = {key: g[key][-1] if mode == "last image" else g[key].mean(axis=0) for key in p}
+        if mode == "not reset":
+            running = {key: running[key] + step[key] for key in p}
+            step = running
+        p = {key: p[key] - eta * step[key] for key in p}
+    if losses_after:
+        losses = [*losses[1:], float(_toy_batch(p, images, labels)[0].mean())]
+    return p, [value * losses_scale for value in losses]
+
+
+def _train_summed(images, labels, lr=0.5, steps=100, seed=0):
+    return _train(images, labels, lr, steps, seed, lr_scale=len(images))
+
+
+def _train_losses_summed(images, labels, lr=0.5, steps=100, seed=0):
+    return _train(images, labels, lr, steps, seed, losses_scale=len(images))
+
+
+# The variants train with the vectorized _train (a few ms per run, the reference takes about a second);
+# tests/checks/test_backprop.py checks that _train follows the reference's path.
 TRAIN_MISTAKES = [
-    Mistake("sign error in the update", args=lambda a: {"lr": -a.lr},
-            hint="step *against* the gradient: param = param - lr * grad (the loss should go down)."),
-    Mistake("gradients summed instead of averaged", args=lambda a: {"lr": a.lr * len(a.images)},
-            hint="use the gradient of the *mean* loss: divide the summed gradients by the number of images."),
-    Mistake("parameters never updated", args={"lr": 0.0},
-            hint="assign the updated values back: params[key] = params[key] - lr * grads[key]."),
-    Mistake("learning rate ignored", args={"lr": 0.1}, hint="use the `lr` argument in the update."),
-    Mistake("losses recorded after the update",
-            output=lambda out, a: (out[0], [*out[1][1:], _mean_loss(out[0], a.images, a.labels)]),
-            hint="append the mean loss computed *before* each update (the one the gradients came from)."),
+    Mistake("sign error in the update", partial(_train, lr_scale=-1.0),
+            "step *against* the gradient: param = param - lr * grad (the loss should go down)."),
+    Mistake("gradients summed instead of averaged", _train_summed,
+            "use the gradient of the *mean* loss: divide the summed gradients by the number of images."),
+    Mistake("parameters never updated", partial(_train, fixed_lr=0.0),
+            "assign the updated values back: params[key] = params[key] - lr * grads[key]."),
+    Mistake("learning rate ignored", partial(_train, fixed_lr=0.1), "use the `lr` argument in the update."),
+    Mistake("losses recorded after the update", partial(_train, losses_after=True),
+            "append the mean loss computed *before* each update (the one the gradients came from)."),
+    Mistake("gradients not reset between steps", partial(_train, mode="not reset"),
+            "start every step from zero gradients: create the dict of summed gradients inside the loop over steps."),
+    Mistake("gradient of the last image only", partial(_train, mode="last image"),
+            "add up the gradients of all images (then divide by their number); `grads = ...` in the image loop "
+            "keeps only the last one."),
+    Mistake("updated after every image", partial(_train, mode="per image"),
+            "full-batch gradient descent: one update per step, after averaging the gradients over all images."),
+    Mistake("losses summed instead of averaged", _train_losses_summed,
+            "record the *mean* loss over the images: divide the total by the number of images."),
 ]
 
 

@@ -1,11 +1,13 @@
 """The module-03 checks accept correct student code and reject known-wrong code with the right hint."""
 
+import numpy as np
 import pytest
+from checks import bank_backprop, suite
 from checks import impls_backprop as impl
-from checks import suite
 
 from cnncourse.checks import CheckFailed
 from cnncourse.checks import backprop as cb
+from cnncourse.helpers.toy_net import make_edges
 from cnncourse.ref import activations, conv, gradcheck, layers, pool, toy_net
 
 CORRECT = [
@@ -16,6 +18,7 @@ CORRECT = [
     (cb.check_dense_backward, impl.dense_bw_ok), (cb.check_dense_backward, impl.dense_bw_einsum),
     (cb.check_sigmoid_bce_backward, impl.bce_bw_ok), (cb.check_sigmoid_bce_backward, impl.bce_bw_tanh),
     (cb.check_numerical_gradient, impl.num_ok), (cb.check_numerical_gradient, impl.num_copies),
+    (cb.check_numerical_gradient, impl.num_add_back),
     (cb.check_toy_forward, impl.toy_fwd_ok), (cb.check_toy_forward, impl.toy_fwd_array),
     (cb.check_toy_gradients, impl.toy_grads_ok),
     (cb.check_train_toy, impl.train_ok),
@@ -26,7 +29,7 @@ BUGGY = [
     (cb.check_sigmoid_bce_backward, impl.bce_bw_naive, "RuntimeWarning: overflow encountered in exp"),
     (cb.check_numerical_gradient, impl.num_no_restore, "it changed its input `x` in place"),
     (cb.check_train_toy, impl.train_sign, "the update has the wrong sign"),
-    (cb.check_max_pool2d_backward, impl.pool_bw_no_stride, "failed on case 'overlapping windows add up"),
+    (cb.check_max_pool2d_backward, impl.pool_bw_no_stride, "failed on case 'kernel 3, stride 2'"),
     (cb.check_sigmoid_bce_backward, impl.bce_bw_extra_derivative, "Hint: sigmoid's derivative applied again"),
 ]
 
@@ -44,6 +47,18 @@ MISTAKE_TABLES = [(getattr(cb, f"check_{func.__name__}"), func, mistakes) for fu
 
 
 globals().update(suite.standard_tests(CORRECT, BUGGY, REFERENCES, MISTAKE_TABLES, reject_modes=(True,)))
+globals().update(suite.bank_tests("backprop", bank_backprop.BANK))
+
+
+@pytest.mark.parametrize("images, labels, kwargs", [
+    (*make_edges(8, seed=0), {}), (*make_edges(3, seed=5), {"steps": 30, "seed": 4, "lr": 0.4})])
+def test_the_fast_trainer_of_the_train_mistakes_follows_the_reference(images, labels, kwargs):
+    """The train_toy variants run the vectorized cb._train; without a knob it is the reference's path."""
+    params, losses = cb._train(images, labels, **kwargs)
+    ref_params, ref_losses = toy_net.train_toy(images, labels, **kwargs)
+    np.testing.assert_allclose(losses, ref_losses, rtol=1e-10, atol=1e-12)
+    for key in ref_params:
+        np.testing.assert_allclose(params[key], ref_params[key], rtol=1e-9, atol=1e-12)
 
 
 def test_backward_checks_report_the_numerical_gradient_error(capsys):

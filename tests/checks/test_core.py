@@ -114,3 +114,29 @@ def test_a_further_requirement_runs_before_the_pass_line(capsys):
     assert "passed" not in capsys.readouterr().out  # never "passed", then a failure in the same cell
     run_check(_double, reference=_double, cases=CASES, then=lambda: None)
     assert capsys.readouterr().out == "_double: 1 check passed.\n"
+
+
+def test_an_input_restored_to_rounding_is_not_reported_as_changed():
+    """A numerical gradient that adds h, subtracts 2h and adds h back leaves x off by an ulp: not a mutation."""
+    def reference(x):
+        return x * 2
+
+    def restores(x):
+        x[0] += 0.1
+        x[0] -= 0.2
+        x[0] += 0.1
+        return x * 2
+
+    x = np.array([0.3, 0.7])
+    restored = x.copy()
+    restores(restored)
+    assert not np.array_equal(restored, x)  # the case this test is about
+    run_check(restores, reference=reference, cases=[Case("ulp", (x,))])
+
+    def zeroes(x):
+        out = x * 2
+        x[0] = 0.0
+        return out
+
+    with pytest.raises(CheckFailed, match="changed its input `x` in place"):
+        run_check(zeroes, reference=reference, cases=[Case("zeroed", (x,))])
