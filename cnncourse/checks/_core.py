@@ -248,8 +248,9 @@ def _float_inputs_are_64(case):
 def compare(expected: Any, got: Any, case: Case, path: str = "") -> None:
     """Compare ``got`` with ``expected``; raise :class:`Mismatch` at the first failing stage.
 
-    ``expected`` is an array, an int, a rendered string or a tuple of those (compared item by
-    item, named by ``case.item_names``).
+    ``expected`` is an array (a float counts as a 0-d one, and so does a number the student
+    returns for one), an int, a rendered string or a tuple of those (compared item by item,
+    named by ``case.item_names``).
 
     >>> compare(np.zeros((2, 3)), np.zeros((3, 2)), Case("demo"))
     Traceback (most recent call last):
@@ -279,8 +280,8 @@ def compare(expected: Any, got: Any, case: Case, path: str = "") -> None:
     if isinstance(expected, (int, np.integer)) and not isinstance(expected, (bool, np.bool_)):
         _compare_int(expected, got, path)
         return
-    if isinstance(expected, np.ndarray):
-        _compare_array(expected, got, case, path)
+    if isinstance(expected, (np.ndarray, np.floating, float)):  # a single float is a 0-d array
+        _compare_array(np.asarray(expected), got, case, path)
         return
     raise TypeError(f"cannot compare expected value of type {_type_name(expected)}")  # a bug in the check
 
@@ -304,6 +305,8 @@ def _compare_int(expected, got, path):
 
 
 def _compare_array(expected, got, case, path):
+    if isinstance(got, (np.generic, int, float)) and not isinstance(got, (bool, np.bool_)):
+        got = np.asarray(got)  # a single number is a 0-d array: compared by shape, so a mistake can still be named
     if not isinstance(got, np.ndarray):
         hint = "wrap the result in np.array(...)." if isinstance(got, (list, tuple)) or np.isscalar(got) else ""
         raise Mismatch(f"expected a numpy array{_where(path)}, got {_type_name(got)}.", hint, "type")
@@ -756,7 +759,7 @@ class Subject:
 
         ``case`` and ``name`` override the case and function named when the student's code
         raises; ``explain(exc) -> (message, hint)`` words that failure instead of the generic
-        "it raised ..." message.
+        "it raised ..." message (``None``: keep the generic one for this exception).
         """
         __tracebackhide__ = True
         if explain is None:
@@ -764,8 +767,12 @@ class Subject:
         try:
             with _guard.student_code():
                 return self.drive(fixture, *args)
+        except CheckFailed:
+            raise
         except Exception as exc:
             failure = explain(exc)
+            if failure is None:
+                raise _student_failure(name or self.name, case or self.case, exc) from None
         self.fail(*failure, case=case)  # outside the except: no "during handling of the above exception"
 
     def fail(self, message: str, hint: str, case: str | None = None) -> None:

@@ -433,13 +433,6 @@ BCE_MISTAKES = [
 ]
 
 
-def _scalar_as_array(out):
-    """A single number (a numpy scalar or a float) as a 0-d array, so it is compared by shape, not by type."""
-    if isinstance(out, (np.generic, float, int)) and not isinstance(out, (bool, np.bool_)):
-        return np.asarray(out)
-    return out
-
-
 def check_sigmoid_bce_backward(sigmoid_bce_backward: Callable, hidden: bool = False) -> None:
     """Check ``sigmoid_bce_backward(z, y)`` = d mean BCE(sigmoid(z), y) / dz."""
     __tracebackhide__ = True
@@ -447,7 +440,7 @@ def check_sigmoid_bce_backward(sigmoid_bce_backward: Callable, hidden: bool = Fa
     def case(name, z, y, is_hidden=False, **kw):
         def loss(zz):
             return float(np.mean(np.maximum(zz, 0) - zz * y + np.log1p(np.exp(-np.abs(zz)))))
-        return Case(name, (z, y), hidden=is_hidden, project=_scalar_as_array,
+        return Case(name, (z, y), hidden=is_hidden,
                     numeric=lambda got: relative_error(got, _num_grad(loss, z)), **kw)
 
     cases = [

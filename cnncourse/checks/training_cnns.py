@@ -17,8 +17,8 @@ import numpy as np
 
 from ..ref import conv
 from ..ref.conv import _kernel_pair
-from ._core import (Case, FixtureDriver, Mismatch, Mistake, Property, check_properties, grading_seed, hidden_rng,
-                    random_array, require_no_position_loop, require_student_function, run_check)
+from ._core import (Case, FixtureDriver, Mismatch, Mistake, Property, check_properties, grading_seed,
+                    hidden_rng, random_array, require_no_position_loop, require_student_function, run_check)
 from .convolution_layers import conv_layer_cases
 
 _rand = functools.partial(random_array, integers=(-3, 4))  # as module 02's layer cases
@@ -30,9 +30,25 @@ TRAINING_RUN = {"epochs": 4, "batch_size": 64, "lr": 3e-3, "threshold": 0.80, "m
 
 # ------------------------------------------------------------------ im2col
 
+def _geometry(a):
+    """(N, C, KH, KW, OH, OW) of an im2col call, from its arguments as called."""
+    n, c, h, w = np.shape(a.x)
+    (kh, kw), s, p = _kernel_pair(a.kernel_size), a.stride, a.padding
+    return n, c, kh, kw, (h + 2 * p - kh) // s + 1, (w + 2 * p - kw) // s + 1
+
+
+def _pad_as(x, before, after, mode="constant"):
+    return np.pad(x, ((0, 0), (0, 0), (before, after), (before, after)), mode=mode)
+
+
 def _rows_kernel_first(cols, a):
     (kh, kw), c = _kernel_pair(a.kernel_size), a.x.shape[1]
     return cols.reshape(c, kh, kw, -1).transpose(1, 2, 0, 3).reshape(c * kh * kw, -1)
+
+
+def _rows_column_first(cols, a):
+    (kh, kw), c = _kernel_pair(a.kernel_size), a.x.shape[1]
+    return cols.reshape(c, kh, kw, -1).transpose(0, 2, 1, 3).reshape(c * kh * kw, -1)
 
 
 def _columns_image_last(cols, a):
@@ -40,23 +56,85 @@ def _columns_image_last(cols, a):
     return cols.reshape(len(cols), n, -1).transpose(0, 2, 1).reshape(len(cols), -1)
 
 
+def _image_axis_first(cols, a):
+    n, c, kh, kw, oh, ow = _geometry(a)
+    return cols.reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 1, 2, 4, 5).reshape(cols.shape)
+
+
+def _windows_reshaped_unmoved(cols, a):
+    n, c, kh, kw, oh, ow = _geometry(a)  # (N, C, OH, OW, KH, KW) windows reshaped to (N*OH*OW, C*KH*KW), then .T
+    return cols.reshape(c, kh, kw, n, oh, ow).transpose(3, 0, 4, 5, 1, 2).reshape(n * oh * ow, -1).T
+
+
+def _positions_cropped(cols, a, rows, columns):
+    """Columns of the windows at output positions [:rows, :columns] of a stride-1 im2col's output ``cols``."""
+    n, c, kh, kw = _geometry(a)[:4]
+    _, _, h, w = np.shape(a.x)
+    oh1, ow1 = h + 2 * a.padding - kh + 1, w + 2 * a.padding - kw + 1
+    return cols.reshape(c * kh * kw, n, oh1, ow1)[:, :, :rows, :columns].reshape(c * kh * kw, -1)
+
+
+def _windows_at_i_j(cols, a):
+    oh, ow = _geometry(a)[4:]
+    return _positions_cropped(cols, a, oh, ow)
+
+
+def _one_position_short(cols, a):
+    n, c, kh, kw, oh, ow = _geometry(a)
+    return cols.reshape(c * kh * kw, n, oh, ow)[:, :, :oh - 1, :ow - 1].reshape(c * kh * kw, -1)
+
+
 IM2COL_MISTAKES = [
     Mistake("stride ignored", args={"stride": 1},
             hint="step the windows `stride` pixels apart: OH = (H + 2*padding - KH) // stride + 1 columns per row "
                  "of outputs."),
+    Mistake("windows start at (i, j), not (i*stride, j*stride)", args={"stride": 1}, output=_windows_at_i_j,
+            hint="the window of output (i, j) starts at pixel (i*stride, j*stride): slice "
+                 "xpad[:, :, a:a + stride*OH:stride, d:d + stride*OW:stride] (in a loop: i*stride:i*stride + KH)."),
     Mistake("padding ignored", args={"padding": 0},
             hint="pad H and W with `padding` zeros on each side before taking the windows."),
     Mistake("padding on one side only",
-            args=lambda a: {"x": np.pad(a.x, ((0, 0), (0, 0), (2 * a.padding, 0), (2 * a.padding, 0))), "padding": 0},
+            args=lambda a: {"x": _pad_as(a.x, 2 * a.padding, 0), "padding": 0},
             hint="pad `padding` zeros on *each* side: np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))."),
+    Mistake("image not centred in the padded array",
+            args=lambda a: {"x": _pad_as(a.x, 0, 2 * a.padding), "padding": 0},
+            hint="copy the image to xpad[:, :, p:p + H, p:p + W], so that `padding` zeros lie on each side; or use "
+                 "np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))."),
+    Mistake("np.pad(x, padding) pads every axis", args=lambda a: {"x": np.pad(a.x, a.padding), "padding": 0},
+            hint="np.pad(x, p) also pads the batch and channel axes: give one (before, after) pair per axis, "
+                 "np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))."),
+    Mistake("padded with edge values, not zeros",
+            args=lambda a: {"x": _pad_as(a.x, a.padding, a.padding, "edge"), "padding": 0},
+            hint="a conv layer pads with zeros: np.pad's default mode='constant', not 'edge'."),
+    Mistake("padded by reflection, not zeros",
+            args=lambda a: {"x": _pad_as(a.x, a.padding, a.padding, "reflect"), "padding": 0},
+            hint="a conv layer pads with zeros: np.pad's default mode='constant', not 'reflect'."),
+    Mistake("output size without the + 1", output=_one_position_short,
+            hint="OH = (H + 2*padding - KH) // stride + 1: the + 1 counts the window at position 0."),
+    Mistake("batch and channel axes mixed by a reshape",
+            args=lambda a: {"x": np.asarray(a.x).reshape(np.shape(a.x)[1], np.shape(a.x)[0],
+                                                         *np.shape(a.x)[2:]).transpose(1, 0, 2, 3)},
+            hint="reshape relabels axes without moving the data: turn the (N, C, OH, OW) slice into (C, N, OH, OW) "
+                 "with .transpose(1, 0, 2, 3)."),
     Mistake("rows in (kernel row, kernel column, channel) order", output=_rows_kernel_first,
             hint="the rows must follow w.reshape(F, C*KH*KW): channel first, then kernel row, then kernel column "
                  "(row c*KH*KW + a*KW + d); otherwise each weight multiplies the wrong pixel."),
+    Mistake("kernel column before kernel row", output=_rows_column_first,
+            hint="row c*KH*KW + a*KW + d: kernel row a before kernel column d, as in w.reshape(F, C*KH*KW)."),
     Mistake("columns in (row, column, image) order", output=_columns_image_last,
             hint="order the columns image by image: column n*OH*OW + i*OW + j, so that the product reshapes to "
                  "(F, N, OH, OW)."),
+    Mistake("image axis first", output=_image_axis_first,
+            hint="a reshape never moves an axis: build the array as (C, KH, KW, N, OH, OW) (or transpose it to "
+                 "that) before reshaping it to (C*KH*KW, N*OH*OW)."),
+    Mistake("windows reshaped without moving their axes", output=_windows_reshaped_unmoved,
+            hint="sliding_window_view gives (N, C, OH, OW, KH, KW): transpose it to (C, KH, KW, N, OH, OW) before "
+                 "reshaping to (C*KH*KW, N*OH*OW); a reshape alone regroups the numbers without moving them."),
     Mistake("windows as rows (transposed)", output=lambda cols, a: cols.T,
             hint="each window is a *column*: return shape (C*KH*KW, N*OH*OW), not its transpose."),
+    Mistake("windows as rows (reshaped)", output=lambda cols, a: cols.reshape(cols.shape[::-1]),
+            hint="each window is a *column*: reshape to (C*KH*KW, N*OH*OW); a reshape to (N*OH*OW, C*KH*KW) cuts "
+                 "the same numbers into the wrong rows."),
     Mistake("kernel height and width swapped", args=lambda a: {"kernel_size": _kernel_pair(a.kernel_size)[::-1]},
             hint="kernel_size=(KH, KW): KH rows (along H) by KW columns (along W)."),
 ]
@@ -76,7 +154,9 @@ def check_im2col(im2col: Callable, hidden: bool = False) -> None:
         c("a batch of 2: columns image by image", _rand((2, 1, 3, 4), 2), 2),
         c("stride 2", _rand((1, 1, 5, 5), 3), 3, stride=2),
         c("padding 1", _rand((1, 1, 3, 3), 4), 3, padding=1),
-        c("kernel (2, 3), 2 channels, non-square image", _rand((1, 2, 4, 5), 5), (2, 3)),
+        Case("kernel (2, 3), 2 channels, non-square image", (_rand((1, 2, 4, 5), 5), (2, 3)), dtype_rule="float",
+             raise_hint="the first case with a pair kernel_size and a non-square image: KH, KW = (kernel_size, "
+                        "kernel_size) if isinstance(kernel_size, int) else kernel_size, and H, W = x.shape[2:]."),
         c("batch 2, 3 channels, stride 2, padding 1", _rand((2, 3, 6, 5), 6), 3, stride=2, padding=1),
         c("float32 input", _rand((2, 2, 5, 5), 7, np.float32), 3, padding=1),
         c("an integer image: float columns", np.arange(18).reshape(1, 2, 3, 3), 2, padding=1),
@@ -102,10 +182,24 @@ CONV_IM2COL_MISTAKES = [
             output=lambda out, a: (out - _bias(a)).transpose(1, 0, 2, 3).reshape(out.shape) + _bias(a),
             hint="w_mat @ cols has shape (F, N*OH*OW): reshape it to (F, N, OH, OW), then transpose to "
                  "(N, F, OH, OW)."),
+    Mistake("product reshaped to (N, F, OH, OW) without a transpose (bias added first)",
+            output=lambda out, a: out.transpose(1, 0, 2, 3).reshape(out.shape),
+            hint="w_mat @ cols + b[:, None] has shape (F, N*OH*OW): reshape it to (F, N, OH, OW), then transpose "
+                 "to (N, F, OH, OW)."),
+    Mistake("product transposed (.T), then reshaped",
+            output=lambda out, a: (out - _bias(a)).transpose(0, 2, 3, 1).reshape(out.shape) + _bias(a),
+            hint="(w_mat @ cols).T has shape (N*OH*OW, F): reshape it to (N, OH, OW, F), then transpose(0, 3, 1, 2); "
+                 "or reshape the product to (F, N, OH, OW) and transpose(1, 0, 2, 3)."),
+    Mistake("all axes reversed (.T)",
+            output=lambda out, a: (out - _bias(a)).transpose(1, 0, 2, 3).T + _bias(a),
+            hint="on a 4-D array .T reverses every axis: use .transpose(1, 0, 2, 3) to swap only F and N."),
     Mistake("weights reshaped in (kernel row, kernel column, channel) order",
             args=lambda a: {"w": np.asarray(a.w).transpose(0, 2, 3, 1).reshape(np.shape(a.w))},
             hint="the column ordering must match the weight reshape: w.reshape(F, -1) is in (c, a, d) order, so "
                  "im2col's rows must be too (no transpose of w before reshaping)."),
+    Mistake("weights reshaped to (C*KH*KW, F) and transposed",
+            args=lambda a: {"w": np.asarray(a.w).reshape(-1, np.shape(a.w)[0]).T.reshape(np.shape(a.w))},
+            hint="w.reshape(F, -1) keeps each filter's weights in its own row; w.reshape(-1, F).T mixes the filters."),
     Mistake("stride ignored", args={"stride": 1}, hint="pass stride to im2col: OH = (H + 2*padding - KH) // stride + 1."),
     Mistake("padding ignored", args={"padding": 0},
             hint="pass padding to im2col, so the windows are taken from the zero-padded input."),
@@ -175,13 +269,16 @@ def _train_loop(model, loader, optimizer, loss_fn, *, zero=True, train_mode=True
             optimizer.zero_grad()
         loss = loss_fn(model(x), y)
         loss.backward()
-        if step:
+        if step is True:
             optimizer.step()
         total += loss.item() * len(y)
         count += len(y)
         losses.append(loss.item())
+    if step == "after the loop":
+        optimizer.step()
     return {"examples": total / max(count, 1), "batches": float(np.mean(losses)), "sum": float(np.sum(losses)),
-            "last": losses[-1]}[average]
+            "last": losses[-1], "per_batch": total / len(losses), "means_per_example": float(np.sum(losses)) / count,
+            "nominal": float(np.sum(losses)) * loader.batch_size / count}[average]
 
 
 def _wrong_training(**mistake):
@@ -202,6 +299,18 @@ TRAIN_MISTAKES = [
             "return the mean loss per example: total / number of examples."),
     Mistake("returned the last batch's loss", _wrong_training(average="last"),
             "add up the loss of every batch over the epoch, then divide by the number of examples."),
+    Mistake("divided by the number of batches", _wrong_training(average="per_batch"),
+            "len(loader) counts batches, not examples: divide the total by len(loader.dataset), or add up len(y) "
+            "over the batches."),
+    Mistake("batch means divided by the number of examples", _wrong_training(average="means_per_example"),
+            "loss.item() is the batch's *mean* loss: multiply it by len(y) before adding, then divide by the number "
+            "of examples."),
+    Mistake("weighted by loader.batch_size", _wrong_training(average="nominal"),
+            "the last batch may be shorter than loader.batch_size: weight each batch's loss by len(y), its real "
+            "size."),
+    Mistake("optimizer.step() after the loop", _wrong_training(step="after the loop"),
+            "call optimizer.step() inside the loop, once per batch, right after loss.backward(); after the loop it "
+            "runs once, with the last batch's gradients only."),
     Mistake("weights never updated", _wrong_training(step=False),
             "call optimizer.step() after loss.backward(), once per batch: backward computes the gradients, step "
             "uses them to change the weights. A step before backward finds no gradients yet, and a zero_grad() "
@@ -247,21 +356,23 @@ def check_train_one_epoch(train_one_epoch: Callable, hidden: bool = False) -> No
 
 # ------------------------------------------------------------------ evaluate
 
-def _eval_loop(model, loader, *, eval_mode=True, no_grad=True, average="examples"):
+def _eval_loop(model, loader, *, eval_mode=True, no_grad=True, average="examples", predict="argmax"):
     """An evaluate; the keywords each do one thing wrong."""
     torch = _torch()
     if eval_mode:
         model.eval()
-    correct, count, accs = 0, 0, []
+    correct, count, accs, hits = 0, 0, [], 0
     with torch.no_grad() if no_grad else torch.enable_grad():
         for x, y in loader:
-            pred = model(x).argmax(dim=1)
+            logits = model(x)
+            pred = logits.argmax(dim=1) if predict == "argmax" else logits.max(dim=1).values
             hits = (pred == y).sum().item() if pred.shape == y.shape else 0
             correct += hits
             count += len(y)
             accs.append(hits / len(y))
     return {"examples": correct / count, "batches": float(np.mean(accs)), "count": correct,
-            "percent": 100.0 * correct / count, "last": accs[-1], "per_batch": correct / len(accs)}[average]
+            "percent": 100.0 * correct / count, "last": accs[-1], "per_batch": correct / len(accs),
+            "last_count": hits / count, "last_size": correct / len(y)}[average]
 
 
 def _wrong_evaluation(**mistake):
@@ -286,6 +397,16 @@ EVAL_MISTAKES = [
             "return a fraction in [0, 1], not a percentage."),
     Mistake("returned the last batch's accuracy", _wrong_evaluation(average="last"),
             "add up the correct predictions of every batch, then divide once at the end."),
+    Mistake("only the last batch's correct predictions counted", _wrong_evaluation(average="last_count"),
+            "add them up with correct += ..., not correct = ...: otherwise each batch replaces the count of the "
+            "ones before."),
+    Mistake("divided by the last batch's size", _wrong_evaluation(average="last_size"),
+            "add up the batch sizes with n += len(y) (or divide by len(loader.dataset)): n = len(y) keeps only the "
+            "last batch's size."),
+    Mistake("no prediction counted as correct", _wrong_evaluation(predict="max_values"),
+            "your accuracy is 0 although the model gets some right: compare the predicted class, "
+            "model(x).argmax(dim=1), with y (torch.max(logits, 1) returns (values, indices): take the indices); "
+            "and divide with /, not //."),
 ]
 
 
@@ -323,7 +444,13 @@ def check_evaluate(evaluate: Callable, hidden: bool = False) -> None:
 def _forward_error(exc):
     """(message, hint) for an exception of the student's model(x)."""
     text = str(exc)
-    if "invalid for input of size" in text:
+    if "running_mean should contain" in text:
+        hint = ("nn.BatchNorm2d(C) needs C = the out_channels of the convolution just before it (nn.BatchNorm1d: "
+                "the out_features of the linear layer before it).")
+    elif "channels, but got" in text:
+        hint = ("each nn.Conv2d's in_channels must equal the out_channels of the convolution before it (1 for the "
+                "first one).")
+    elif "invalid for input of size" in text:
         hint = ("a reshape does not fit: flatten with nn.Flatten() or x.flatten(1), which keep the batch axis; "
                 "never hard-code the batch size.")
     elif "shape" in text:
@@ -354,8 +481,14 @@ def cnn_properties(hidden: bool, seed: int = 0) -> list[Property]:
     gen = torch.Generator().manual_seed(grading_seed() if hidden else 7)
     batch = 5 if not hidden else int(hidden_rng().integers(3, 9))
 
+    def no_super_init(exc):
+        if "before Module.__init__() call" not in str(exc):
+            return None  # the usual "it raised ..." message
+        return ("building the model raised AttributeError: cannot assign module before Module.__init__() call.",
+                "call super().__init__() first in your class's __init__, before creating any layer.")
+
     def built(s):
-        s.value = s.run("build_model", s.student, seed)
+        s.value = s.run("build_model", s.student, seed, explain=no_super_init)
         if s.value is None:
             raise Mismatch("expected an nn.Module, got NoneType. Did you forget a `return`?",
                            "end the function with `return model`.")
@@ -399,6 +532,10 @@ def cnn_properties(hidden: bool, seed: int = 0) -> list[Property]:
         if (s.out >= 0).all() and torch.allclose(sums, torch.ones_like(sums), atol=1e-4):
             raise Mismatch("each row of the output sums to 1: the model ends with a softmax.")
 
+    def signed_logits(s):
+        if (s.out >= 0).all():
+            raise Mismatch("every logit is >= 0: the model ends with an activation.")
+
     def one_at_a_time(s):
         alone = torch.cat([_logits(s, s.x[i:i + 1]).float() for i in range(batch)])
         if alone.shape != s.out.shape or not torch.allclose(alone, s.out, rtol=1e-4, atol=1e-5):
@@ -433,6 +570,9 @@ def cnn_properties(hidden: bool, seed: int = 0) -> list[Property]:
         Property("outputs are logits", not_probabilities,
                  "return raw scores (logits): nn.CrossEntropyLoss applies log-softmax itself, and a softmax before "
                  "it slows training down."),
+        Property("logits of either sign", signed_logits,
+                 "put nothing after the last nn.Linear: logits are raw scores of either sign, and a ReLU or sigmoid "
+                 "after it keeps them >= 0 (nn.CrossEntropyLoss applies log-softmax itself)."),
         Property("one image at a time", one_at_a_time,
                  "in eval mode every image must be processed on its own; check reshapes that mix the batch axis "
                  "(x.view(-1, ...) with the wrong feature count)."),
@@ -452,8 +592,9 @@ def check_build_cnn(build_cnn: Callable, hidden: bool = False) -> None:
     """Check ``build_cnn()``: an ``nn.Module`` with convolutions, mapping (N, 1, 28, 28) to logits (N, 10).
 
     Also checks the parameter budget (:data:`cnncourse.helpers.training.PARAM_BUDGET`),
-    that outputs are logits (not probabilities), that the network is not affine (has a
-    nonlinearity), that each image's logits do not depend on the rest of the batch, and
+    that outputs are logits (not probabilities, not all >= 0 as after a final ReLU or
+    sigmoid), that the network is not affine (has a nonlinearity and an activation after
+    its convolutions), that each image's logits do not depend on the rest of the batch, and
     that every parameter gets a gradient (:func:`cnn_properties`).  Lazy layers get their
     shapes from one forward pass first.
     """

@@ -1,6 +1,7 @@
 """The module-04 checks accept correct student code and reject known-wrong code with the right hint."""
 
 import pytest
+from checks import bank_training_cnns
 from checks import impls_training_cnns as impl
 from checks import suite
 from conftest import Spy
@@ -20,6 +21,8 @@ CORRECT = [
     (cb.check_build_cnn, impl.cnn_functional_activations),
     (cb.check_train_one_epoch, impl.train_ok), (cb.check_train_one_epoch, impl.train_tensor_total),
     (cb.check_evaluate, impl.evaluate_ok), (cb.check_evaluate, impl.evaluate_inference_mode),
+    (cb.check_build_cnn, impl.cnn_dropout_head), (cb.check_train_one_epoch, impl.train_over_dataset_len),
+    (cb.check_evaluate, impl.evaluate_over_dataset_len),
 ]
 
 BUGGY = [
@@ -59,6 +62,7 @@ MISTAKE_TABLES = [
 ]
 
 globals().update(suite.standard_tests(CORRECT, BUGGY, REFERENCES, MISTAKE_TABLES))
+globals().update(suite.bank_tests("training_cnns", bank_training_cnns.BANK))
 
 
 def test_check_refuses_the_reference_itself():
