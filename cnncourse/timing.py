@@ -1,4 +1,4 @@
-"""Wall-clock timing for the lectures: the best of a few runs, one epoch of a loader, conv methods side by side.
+"""Wall-clock timing for the lectures: the best of a few runs, one epoch of a loader, conv methods side by side, and the sentences that report them.
 
 Introduced in notebooks/04_training_cnns_lecture.ipynb.  Student side: importing it imports neither torch
 nor the trusted packages; :func:`conv_forward_times` imports them (``torch``,
@@ -88,6 +88,49 @@ def loader_times(loaders: Mapping[str, Iterable], max_runs: int = 3) -> list[dic
         seconds, count = best_time(lambda: sum(len(y) for _, y in loader), max_runs=max_runs)
         rows.append({"name": str(name), "images": int(count), "seconds": seconds})
     return rows
+
+
+def _ratio_text(slow, fast):
+    """How many times longer ``slow`` took than ``fast``, as words."""
+    ratio = slow / fast if fast > 0 else float("inf")
+    if 1 / 1.1 < ratio < 1.1:
+        return "about as long as"
+    decimals = 0 if ratio >= 100 else 1 if ratio >= 0.1 else 3
+    return f"{ratio:,.{decimals}f}\u00d7 as long as"
+
+
+def loader_summary(rows: Sequence[Mapping[str, Any]]) -> str:
+    """What :func:`loader_times` measured, in words: which loader was fastest this time, and by how much.
+
+    Introduced in notebooks/04_training_cnns_lecture.ipynb, so the lecture's text follows its own
+    measurement whatever the machine was doing.
+
+    Parameters
+    ----------
+    rows : list of dict
+        ``{"name", "seconds"}`` per loader, as :func:`loader_times` returns them (at least one).
+
+    Returns
+    -------
+    str
+        One sentence naming the fastest loader and how long each other one took compared with it.
+
+    Examples
+    --------
+    >>> loader_summary([{"name": "plain", "seconds": 0.120}, {"name": "batched", "seconds": 0.008}])
+    'fastest this time: batched (8.0 ms); plain took 15.0× as long (120.0 ms).'
+    >>> loader_summary([{"name": "a", "seconds": 0.010}, {"name": "b", "seconds": 0.0105}])
+    'fastest this time: a (10.0 ms); b took about as long (10.5 ms).'
+    """
+    rows = list(rows)
+    if not rows or not all(isinstance(r, Mapping) and {"name", "seconds"} <= set(r) for r in rows):
+        raise ValueError(v.message("rows", "be a non-empty list of dicts with keys 'name' and 'seconds'",
+                                   repr(rows)[:80], "Pass what loader_times() returned."))
+    best = min(rows, key=lambda r: r["seconds"])
+    others = [f"{r['name']} took {_ratio_text(r['seconds'], best['seconds']).replace(' as long as', ' as long')} "
+              f"({1000 * r['seconds']:.1f} ms)" for r in rows if r is not best]
+    text = f"fastest this time: {best['name']} ({1000 * best['seconds']:.1f} ms)"
+    return text + ("; " + "; ".join(others) if others else "") + "."
 
 
 def _conv_label(n, c, size, f, k):
@@ -197,4 +240,47 @@ def speed_table(results: Sequence[dict]) -> str:
     for r in results:
         ratio = f"{r['seconds'] / torch_time[r['shape']]:>7.1f}x" if r["shape"] in torch_time else ""
         lines.append(f"{r['shape']:30s} {r['method']:>7s} {1000 * r['seconds']:>8.2f} ms {ratio}".rstrip())
+    return "\n".join(lines)
+
+
+def speed_summary(results: Sequence[Mapping[str, Any]]) -> str:
+    """What :func:`conv_forward_times` measured, in words: each method's time against torch's, per shape.
+
+    Introduced in notebooks/04_training_cnns_lecture.ipynb, so the lecture's text follows its own
+    measurement.
+
+    Parameters
+    ----------
+    results : list of dict
+        Rows ``{"shape", "method", "seconds"}``; shapes without a "torch" row are skipped.
+
+    Returns
+    -------
+    str
+        One line per shape: how long each other method took compared with torch (and the
+        naive loops compared with im2col, where both were timed).
+
+    Examples
+    --------
+    >>> print(speed_summary([{"shape": "small", "method": "naive", "seconds": 2.0},
+    ...                      {"shape": "small", "method": "im2col", "seconds": 0.004},
+    ...                      {"shape": "small", "method": "torch", "seconds": 0.001}]))
+    small: naive took 2,000× as long as torch (500× as long as im2col); im2col took 4.0× as long as torch.
+    """
+    by_shape: dict[str, dict[str, float]] = {}
+    for r in results:
+        by_shape.setdefault(r["shape"], {})[r["method"]] = r["seconds"]
+    lines = []
+    for shape, times in by_shape.items():
+        if "torch" not in times:
+            continue
+        parts = []
+        for method, seconds in times.items():
+            if method == "torch":
+                continue
+            part = f"{method} took {_ratio_text(seconds, times['torch'])} torch"
+            if method == "naive" and "im2col" in times:
+                part += f" ({_ratio_text(seconds, times['im2col'])} im2col)"
+            parts.append(part)
+        lines.append(f"{shape}: " + "; ".join(parts) + ".")
     return "\n".join(lines)

@@ -90,3 +90,29 @@ def test_speed_table_divides_by_torch_on_the_same_shape():
     assert lines[1].split() == ["small", "naive", "500.00", "ms", "1000.0x"]
     assert lines[2].split() == ["small", "torch", "0.50", "ms", "1.0x"]
     assert lines[3].split() == ["no", "torch", "im2col", "250.00", "ms"]
+
+
+def test_loader_summary_names_the_fastest_whichever_it_is():
+    rows = [{"name": "plain", "seconds": 0.088}, {"name": "batched", "seconds": 0.551}]
+    assert timing.loader_summary(rows) == ("fastest this time: plain (88.0 ms); batched took 6.3\u00d7 as long "
+                                           "(551.0 ms).")
+    rows[1]["seconds"] = 0.011
+    assert timing.loader_summary(rows).startswith("fastest this time: batched (11.0 ms); plain took 8.0\u00d7")
+    assert "took about as long (90.0 ms)" in timing.loader_summary([rows[0], {"name": "x", "seconds": 0.09}])
+    assert timing.loader_summary(rows[:1]) == "fastest this time: plain (88.0 ms)."
+    with pytest.raises(ValueError, match=r"`rows` must be a non-empty list of dicts with keys 'name' and 'seconds'"):
+        timing.loader_summary([])
+
+
+def test_speed_summary_reads_right_whatever_the_numbers():
+    results = [{"shape": "a", "method": "naive", "seconds": 1.5}, {"shape": "a", "method": "im2col", "seconds": 0.001},
+               {"shape": "a", "method": "torch", "seconds": 0.002}, {"shape": "b", "method": "im2col", "seconds": 0.3},
+               {"shape": "b", "method": "torch", "seconds": 0.0031}, {"shape": "c", "method": "im2col", "seconds": 1}]
+    assert timing.speed_summary(results).splitlines() == [
+        ("a: naive took 750\u00d7 as long as torch (1,500\u00d7 as long as im2col); im2col took 0.5\u00d7 as long as "
+         "torch."),
+        "b: im2col took 96.8\u00d7 as long as torch.",
+    ]  # shape c has no torch time: left out
+    assert timing.speed_summary([{"shape": "d", "method": "im2col", "seconds": 1.05},
+                                 {"shape": "d", "method": "torch", "seconds": 1.0}]) == \
+        "d: im2col took about as long as torch."

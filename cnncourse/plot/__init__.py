@@ -22,12 +22,12 @@ module                what it draws
 ``parameters``        parameters per layer, dense vs conv weights as the image grows (02)
 ``receptive_field``   the input region one unit sees (02)
 ``activations``       activation curves and maps (02)
-``filters_and_maps``  a 3-channel filter bank (02); learned filters, feature maps (04)
+``filters_and_maps``  a 3-channel filter bank (02); learned filters, feature maps, one class compared (04)
 ``pooling``           one pooling window (02), max-pool routing (03), what a max-pool keeps (04)
 ``toy_network``       module 03's toy CNN, forward and backward (03)
 ``conv_backward``     what one upstream gradient adds; dL/dX as a full convolution (03)
 ``gradient_check``    the error of centred differences against the step h (03)
-``training``          Fashion-MNIST grid, training curves, model comparison, confusion, mistakes (04)
+``training``          Fashion-MNIST grid, lr schedule, curves, train/val gap, comparison, confusion, mistakes (04)
 ``im2col``            im2col on one tiny image (04)
 ``speed``             run times per method and shape (04)
 ====================  =========================================================================
@@ -40,8 +40,8 @@ imports inside the grading sandbox.
 from ._base import MAX_ANNOTATED, MAX_ANNOTATED_STEP, format_number
 from .activations import activation_curves, activation_maps
 from .conv_backward import conv_backward_dx_step, conv_backward_parts, conv_backward_window
-from .convolution import conv_step, conv_step_arrays, filter_photo, padding_modes
-from .filters_and_maps import conv_filters, feature_maps, filter_bank
+from .convolution import conv_step, conv_step_arrays, conv_step_centred, filter_photo, padding_modes
+from .filters_and_maps import conv_filters, feature_maps, feature_maps_compared, filter_bank, layer_output
 from .gradient_check import gradient_check_vs_h
 from .im2col import im2col_picture
 from .panels import show_channels, show_feature_map, show_grid, show_image, show_kernel, show_matrix
@@ -50,14 +50,15 @@ from .pooling import maxpool_routing, maxpool_survivors, maxpool_survivors_map, 
 from .receptive_field import receptive_field_map, receptive_field_region
 from .speed import speed_bars
 from .toy_network import toy_network_diagram, toy_network_pass
-from .training import confusion_matrix, fashion_grid, misclassified, model_comparison, training_curves
+from .training import (confusion_matrix, fashion_grid, generalization_gap, learning_rate_schedule, misclassified,
+                       model_comparison, training_curves)
 
 __all__ = [
     "MAX_ANNOTATED", "MAX_ANNOTATED_STEP", "SMALL_CNN", "format_number",
     # panels (01)
     "show_image", "show_matrix", "show_kernel", "show_feature_map", "show_grid", "show_channels",
     # convolution (01)
-    "conv_step", "conv_step_arrays", "padding_modes", "filter_photo",
+    "conv_step", "conv_step_arrays", "conv_step_centred", "padding_modes", "filter_photo",
     # layers, receptive fields, activations, filters, pooling (02)
     "layer_table", "params_vs_image_side", "receptive_field_region", "receptive_field_map",
     "activation_curves", "activation_maps", "filter_bank", "pool_step",
@@ -65,6 +66,7 @@ __all__ = [
     "toy_network_diagram", "toy_network_pass", "maxpool_routing", "conv_backward_parts", "conv_backward_window",
     "conv_backward_dx_step", "gradient_check_vs_h",
     # training CNNs (04)
-    "fashion_grid", "training_curves", "model_comparison", "confusion_matrix", "misclassified", "conv_filters",
-    "feature_maps", "maxpool_survivors", "maxpool_survivors_map", "im2col_picture", "speed_bars",
+    "fashion_grid", "training_curves", "generalization_gap", "learning_rate_schedule", "model_comparison",
+    "confusion_matrix", "misclassified", "conv_filters", "feature_maps", "layer_output", "feature_maps_compared",
+    "maxpool_survivors", "maxpool_survivors_map", "im2col_picture", "speed_bars",
 ]

@@ -1,7 +1,8 @@
 """Filters and the feature maps they make: a hand-made 3-channel filter bank, a trained layer's filters, a model's maps.
 
 Introduced in notebooks/02_convolution_layers_lecture.ipynb (:func:`filter_bank`) and
-notebooks/04_training_cnns_lecture.ipynb (:func:`conv_filters`, :func:`feature_maps`).  torch is imported
+notebooks/04_training_cnns_lecture.ipynb (:func:`conv_filters`, :func:`feature_maps`, and
+:func:`layer_output` / :func:`feature_maps_compared` for several images of one class).  torch is imported
 inside the functions that need it.
 """
 
@@ -286,4 +287,165 @@ def feature_maps(model: torch.nn.Sequential, image: ArrayLike | torch.Tensor, la
             if c == 0:
                 ax.set_ylabel(f"{name}\n{_shape_text(maps.shape)}", rotation=0, ha="right", va="center", fontsize=8)
     fig.suptitle(f"feature maps of one image, first {ncols} channels per row (red/bright = strong response)")
+    return fig
+
+
+def _image_batch(name, images):
+    """Images (N, C, H, W), (N, H, W) or a list of (C, H, W) / (H, W) as one float array (N, C, H, W)."""
+    if isinstance(images, (list, tuple)):
+        if not images:
+            raise ValueError(v.message(name, "hold at least one image", "an empty list",
+                                       "Pass e.g. x[labels == 7][:5]."))
+        images = np.stack([np.asarray(_to_numpy(im)) for im in images])
+    x = _to_numpy(images)
+    if getattr(x, "ndim", None) == 3:
+        x = x[:, None]
+    return v.as_float(v.require_array(name, x, ndim=4, shape_text="(N, C, H, W) or (N, H, W)",
+                                      fix="Pass a stack of images, e.g. x[labels == 7][:5]."))
+
+
+def layer_output(model: torch.nn.Sequential, images: ArrayLike | torch.Tensor, layer: int) -> np.ndarray:
+    """The output of ``model[layer]`` for a batch of images: ``model[:layer + 1](images)`` in evaluation mode.
+
+    Introduced in notebooks/04_training_cnns_lecture.ipynb; :func:`feature_maps_compared` draws it.
+    Runs under ``torch.no_grad()`` on the model's device and dtype; every module's train/eval mode
+    is restored afterwards.
+
+    Parameters
+    ----------
+    model : torch.nn.Sequential
+    images : ndarray or tensor, shape (N, C, H, W) or (N, H, W), or a list of images
+        Preprocessed as the model expects.
+    layer : int
+        Index into ``model``.
+
+    Returns
+    -------
+    ndarray, shape (N, C', H', W') (or whatever shape that layer outputs), float32 on the CPU
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, padding=1), torch.nn.ReLU())
+    >>> layer_output(model, np.zeros((3, 1, 5, 5)), layer=1).shape
+    (3, 2, 5, 5)
+    """
+    import torch
+    from torch import nn
+
+    if not isinstance(model, nn.Sequential):
+        raise TypeError(v.message("model", "be a torch.nn.Sequential", type(model).__name__,
+                                  "Wrap the layers in nn.Sequential(...)."))
+    layer = v.require_int("layer", layer, minimum=0)
+    if layer >= len(model):
+        raise ValueError(v.message("layer", f"be a layer index in 0..{len(model) - 1}", layer,
+                                   "The model's layers are numbered from 0; print(model) lists them."))
+    x = _image_batch("images", images)
+    param = next(model.parameters(), None)
+    dtype = param.dtype if param is not None else torch.float32
+    device = param.device if param is not None else "cpu"
+    modes = {m: m.training for m in model.modules()}
+    try:
+        model.eval()
+        with torch.no_grad():
+            out = model[:layer + 1](torch.as_tensor(x).to(device=device, dtype=dtype))
+    except RuntimeError as exc:
+        raise ValueError(v.message("images", "fit the model's input", f"shape {tuple(x.shape)}; the model raised: {exc}",
+                                   "Pass images as the model was trained on, e.g. (N, 1, 28, 28).")) from None
+    finally:
+        for m, mode in modes.items():
+            m.training = mode
+    return out.float().cpu().numpy()
+
+
+def feature_maps_compared(model: torch.nn.Sequential, images: ArrayLike | torch.Tensor, layer: int,
+                          channels: Sequence[int] | None = None, n_channels: int = 6,
+                          titles: Sequence[str] | None = None) -> Figure:
+    """Several images side by side through one layer: one row per image, one column per channel.
+
+    Introduced in notebooks/04_training_cnns_lecture.ipynb: feature maps of images of one class,
+    to see what a layer finds in all of them.
+
+    Parameters
+    ----------
+    model : torch.nn.Sequential
+    images : ndarray or tensor, shape (N, C, H, W) or (N, H, W), or a list of images
+        Preprocessed as the model expects.
+    layer : int
+        Index into ``model`` of a layer whose output is a feature map (N, C', H', W').
+    channels : sequence of int, optional
+        Channels to show; by default the ``n_channels`` with the largest mean response over
+        all the images, strongest first.
+    n_channels : int, default 6
+    titles : sequence of str, optional
+        One per image (the row's y-label); default "image 0", "image 1", ...
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Column 0 the input images (labelled "input <n>"), then one column per channel
+        (panels labelled "<n>:<channel>", the top one titled "channel <c>").  Every
+        channel's column shares one colour range over all images (so brightness compares
+        across rows): "magma" from 0 for non-negative maps, else "RdBu_r" symmetric.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU())
+    >>> fig = feature_maps_compared(model, np.random.default_rng(0).normal(size=(3, 1, 6, 6)), layer=1, n_channels=2)
+    >>> len(fig.axes), fig.axes[0].get_label()
+    (9, 'input 0')
+    >>> plt.close(fig)
+    """
+    x = _image_batch("images", images)
+    n = len(x)
+    maps = layer_output(model, x, layer)
+    if maps.ndim != 4:
+        raise ValueError(v.message("layer", "pick a layer whose output is a feature map (N, C, H, W)",
+                                   f"layer {layer} ({type(model[layer]).__name__}) with output shape {maps.shape}",
+                                   "Pick a conv, activation or pooling layer (before Flatten)."))
+    if channels is None:
+        n_channels = v.require_int("n_channels", n_channels, minimum=1)
+        channels = [int(c) for c in np.argsort(-maps.mean(axis=(0, 2, 3)), kind="stable")[:n_channels]]
+    else:
+        if isinstance(channels, (str, bytes)) or not hasattr(channels, "__iter__"):
+            raise TypeError(v.message("channels", "be a sequence of channel indices", type(channels).__name__,
+                                      "For example channels=[0, 3, 5]."))
+        channels = [v.require_int(f"channels[{k}]", c, minimum=0) for k, c in enumerate(channels)]
+        if not channels or max(channels) >= maps.shape[1]:
+            raise ValueError(v.message("channels", f"be a non-empty list of channel indices in 0..{maps.shape[1] - 1}",
+                                       repr(channels), f"Layer {layer} has {maps.shape[1]} channels."))
+    if titles is None:
+        titles = [f"image {k}" for k in range(n)]
+    elif len(titles) != n:
+        raise ValueError(v.message("titles", f"have one title per image ({n})", f"{len(titles)} titles",
+                                   "Pass as many titles as images, or None."))
+    fig, axes = plt.subplots(n, len(channels) + 1, figsize=(1.45 * (len(channels) + 1) + 1.4, 1.45 * n + 0.7),
+                             squeeze=False, layout="constrained")
+    for r in range(n):
+        ax = axes[r, 0]
+        ax.imshow(x[r].mean(axis=0), cmap="gray", interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_label(f"input {r}")
+        ax.set_ylabel(str(titles[r]), rotation=0, ha="right", va="center", fontsize=8)
+        if r == 0:
+            ax.set_title("input", fontsize=8)
+    for col, c in enumerate(channels, start=1):
+        column = maps[:, c]
+        if column.min() < 0:
+            hi = _symmetric_limit(column)
+            lo, cmap = -hi, "RdBu_r"
+        else:
+            lo, hi, cmap = 0.0, float(column.max()) or 1.0, "magma"
+        for r in range(n):
+            ax = axes[r, col]
+            ax.imshow(column[r], cmap=cmap, vmin=lo, vmax=hi if hi > lo else lo + 1.0, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_label(f"{r}:{c}")
+            if r == 0:
+                ax.set_title(f"channel {c}", fontsize=8)
+    fig.suptitle(f"{n} images through layer {layer} ({type(model[layer]).__name__}, output "
+                 f"{_shape_text(maps.shape[1:])}): one colour scale per channel")
     return fig

@@ -1,4 +1,4 @@
-"""Training a classifier: the data set, loss and accuracy curves, model comparison, confusion matrix, mistakes.
+"""Training a classifier: the data set, the learning-rate schedule, loss and accuracy curves, the train/validation gap, model comparison, confusion matrix, mistakes.
 
 Introduced in notebooks/04_training_cnns_lecture.ipynb.  Images, labels and matrices may be numpy arrays
 or torch tensors; torch is never imported here (a tensor is recognised if torch is loaded).
@@ -133,6 +133,8 @@ def fashion_grid(images: ArrayLike | torch.Tensor, labels: ArrayLike | torch.Ten
 
 
 _HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "test_acc")
+#: Optional per-epoch accuracies of a fit() history, drawn when present (and not all None).
+_OPTIONAL_KEYS = ("train_eval_acc", "val_acc")
 
 
 def _histories(histories):
@@ -151,12 +153,17 @@ def _histories(histories):
             raise ValueError(v.message(name, "be a fit() history: a dict with keys "
                                        + ", ".join(repr(k) for k in _HISTORY_KEYS), got,
                                        "Pass what training.fit() returned."))
-        lengths = {len(h[k]) for k in _HISTORY_KEYS}
+        keys = _HISTORY_KEYS + tuple(k for k in _OPTIONAL_KEYS if k in h)
+        lengths = {len(h[k]) for k in keys}
         if len(lengths) != 1 or 0 in lengths:
             raise ValueError(v.message(name, "have non-empty lists of equal length (one entry per epoch)",
-                                       "lengths " + ", ".join(f"{k} {len(h[k])}" for k in _HISTORY_KEYS),
+                                       "lengths " + ", ".join(f"{k} {len(h[k])}" for k in keys),
                                        "Pass what training.fit() returned."))
-        out[str(label)] = {k: np.array([np.nan if x is None else float(x) for x in h[k]]) for k in _HISTORY_KEYS}
+        run = {k: np.array([np.nan if x is None else float(x) for x in h[k]]) for k in keys}
+        for k in _OPTIONAL_KEYS:
+            run.setdefault(k, np.full(len(run["epoch"]), np.nan))
+        run["best_epoch"] = h.get("best_epoch")
+        out[str(label)] = run
     return out
 
 
@@ -169,14 +176,16 @@ def training_curves(histories: dict) -> Figure:
     ----------
     histories : dict
         One history returned by :func:`cnncourse.torch_ref.training.fit` (keys "epoch",
-        "train_loss", "train_acc", "test_acc"), or ``{label: history}`` to compare runs.
-        ``test_acc`` entries may be None (not drawn).
+        "train_loss", "train_acc", "test_acc", optionally "train_eval_acc" and "val_acc"), or
+        ``{label: history}`` to compare runs.  Accuracies that are None are not drawn.
 
     Returns
     -------
     fig : matplotlib Figure
         Two panels, labelled "loss" (train loss per epoch, one line per run) and "accuracy"
-        (train running accuracy dashed, test accuracy solid, one colour per run), with legends.
+        (one colour per run: the running train accuracy dashed; where given, the train
+        accuracy after the epoch dotted, validation solid with circles, test solid with
+        squares), with legends.
 
     Examples
     --------
@@ -192,19 +201,155 @@ def training_curves(histories: dict) -> Figure:
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
     ax_loss.set_label("loss")
     ax_acc.set_label("accuracy")
+    drawn = set()
     for k, (label, h) in enumerate(runs.items()):
         color = f"C{k % 10}"
         ax_loss.plot(h["epoch"], h["train_loss"], "o-", color=color, label=label)
         ax_acc.plot(h["epoch"], h["train_acc"], "o--", color=color, label=f"{label} train (running)")
-        if not np.all(np.isnan(h["test_acc"])):
-            ax_acc.plot(h["epoch"], h["test_acc"], "s-", color=color, label=f"{label} test")
+        for key, style, what in (("train_eval_acc", "^:", "train (after epoch)"), ("val_acc", "o-", "validation"),
+                                 ("test_acc", "s-", "test")):
+            if not np.all(np.isnan(h[key])):
+                ax_acc.plot(h["epoch"], h[key], style, color=color, label=f"{label} {what}")
+                drawn.add(what)
     ax_loss.set(xlabel="epoch", ylabel="mean cross-entropy per example", title="training loss")
+    held_out = " and ".join(w for w in ("validation", "test") if w in drawn)
     ax_acc.set(xlabel="epoch", ylabel="accuracy",
-               title="accuracy: train (dashed, running) and test (solid)")
+               title="accuracy: train (dashed, running" + (", dotted after the epoch" if "train (after epoch)" in drawn
+                                                           else "") + ")" + (f" and {held_out} (solid)" if held_out
+                                                                             else ""))
     for ax in (ax_loss, ax_acc):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=9)
+    return fig
+
+
+def generalization_gap(histories: dict) -> Figure:
+    """Train against validation accuracy per epoch, one panel per run, the gap between them shaded.
+
+    Introduced in notebooks/04_training_cnns_lecture.ipynb: overfitting is the gap between how well a
+    model does on the images it was trained on and on images it never saw.
+
+    Parameters
+    ----------
+    histories : dict
+        One :func:`cnncourse.torch_ref.training.fit` history, or ``{label: history}``; each
+        needs "train_eval_acc" and "val_acc" (fit's ``train_eval_loader`` and ``val_loader``).
+        A history's "best_epoch" is marked.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        One panel per run, labelled with the run's name and sharing the accuracy axis: train
+        accuracy after each epoch (evaluation mode) and validation accuracy as lines, the gap
+        shaded, the best validation epoch marked by a dashed vertical line labelled "best
+        validation epoch";
+        the title gives both accuracies and the gap at the last epoch, in percentage points.
+
+    Raises
+    ------
+    ValueError
+        A history without train and validation accuracies.
+
+    Examples
+    --------
+    >>> h = {"epoch": [1, 2, 3], "train_loss": [0.9, 0.5, 0.3], "train_acc": [0.7, 0.8, 0.9],
+    ...      "test_acc": [None] * 3, "train_eval_acc": [0.75, 0.9, 0.97], "val_acc": [0.74, 0.84, 0.85],
+    ...      "best_epoch": 3}
+    >>> fig = generalization_gap({"dense": h})
+    >>> fig.axes[0].get_title()
+    'dense: train 97.0 %, validation 85.0 % at epoch 3 (gap 12.0 points)'
+    >>> plt.close(fig)
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    runs = _histories(histories)
+    for label, h in runs.items():
+        missing = [k for k in ("train_eval_acc", "val_acc") if np.all(np.isnan(h[k]))]
+        if missing:
+            raise ValueError(v.message(f"histories[{label!r}]", "hold train and validation accuracies per epoch",
+                                       "no " + " and no ".join(repr(k) for k in missing),
+                                       "Train with fit(..., val_loader=..., train_eval_loader=...)."))
+    n = len(runs)
+    fig, axes = plt.subplots(1, n, figsize=(6.2 * n, 4), sharey=True, squeeze=False, layout="constrained")
+    for k, (ax, (label, h)) in enumerate(zip(axes[0], runs.items())):
+        color = f"C{k % 10}"
+        ax.set_label(label)
+        epochs, train, val = h["epoch"], h["train_eval_acc"], h["val_acc"]
+        ax.plot(epochs, train, "^-", color=color, label="train (after each epoch)")
+        ax.plot(epochs, val, "o-", color="0.25", label="validation")
+        ax.fill_between(epochs, val, train, where=train >= val, color=color, alpha=0.18, interpolate=True,
+                        label="gap (train − validation)")
+        if h["best_epoch"] is not None:
+            ax.axvline(h["best_epoch"], color="0.5", ls="--", lw=1, label="best validation epoch")
+        last = int(np.flatnonzero(~np.isnan(train) & ~np.isnan(val))[-1])
+        ax.set_title(f"{label}: train {100 * train[last]:.1f} %, validation {100 * val[last]:.1f} % at epoch "
+                     f"{int(epochs[last])} (gap {100 * (train[last] - val[last]):.1f} points)", fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=9, loc="lower right")
+    axes[0, 0].set_ylabel("accuracy")
+    return fig
+
+
+def learning_rate_schedule(schedule: dict, steps_per_epoch: int | None = None) -> Figure:
+    """Draw a learning-rate schedule and AdamW's beta1 against the optimizer step.
+
+    Introduced in notebooks/04_training_cnns_lecture.ipynb, for the one-cycle schedule.
+
+    Parameters
+    ----------
+    schedule : dict
+        Lists "lr" and "beta1" of equal length, one value per step, as
+        :func:`cnncourse.torch_ref.training.learning_rate_schedule` returns them.
+    steps_per_epoch : int, optional
+        Draw a thin vertical line at every epoch boundary.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        Two panels sharing the step axis, labelled "lr" and "beta1"; the lr panel marks the
+        peak (a point labelled "peak") and its title gives the first, peak and last rates.
+
+    Examples
+    --------
+    >>> fig = learning_rate_schedule({"lr": [0.1, 1.0, 0.5], "beta1": [0.95, 0.85, 0.9]})
+    >>> fig.axes[0].get_lines()[0].get_ydata().tolist()
+    [0.1, 1.0, 0.5]
+    >>> plt.close(fig)
+    """
+    if not isinstance(schedule, dict) or not {"lr", "beta1"} <= set(schedule):
+        got = f"keys {sorted(schedule)}" if isinstance(schedule, dict) else type(schedule).__name__
+        raise TypeError(v.message("schedule", "be a dict with lists 'lr' and 'beta1'", got,
+                                  "Pass what training.learning_rate_schedule() returned."))
+    lr = np.asarray(schedule["lr"], dtype=float)
+    beta1 = np.asarray(schedule["beta1"], dtype=float)
+    if lr.ndim != 1 or lr.shape != beta1.shape or lr.size == 0:
+        raise ValueError(v.message("schedule", "hold non-empty lists 'lr' and 'beta1' of equal length",
+                                   f"lengths {lr.size} and {beta1.size}",
+                                   "Pass what training.learning_rate_schedule() returned."))
+    steps = np.arange(lr.size)
+    fig, (ax_lr, ax_b) = plt.subplots(1, 2, figsize=(12, 3.6), layout="constrained")
+    ax_lr.set_label("lr")
+    ax_b.set_label("beta1")
+    ax_lr.plot(steps, lr, color="C0")
+    peak = int(np.argmax(lr))
+    ax_lr.plot([peak], [lr[peak]], "o", color="C3", label="peak")
+    ax_lr.annotate(f"peak {lr[peak]:.3g} at step {peak}", (peak, lr[peak]), xytext=(8, -4),
+                   textcoords="offset points", fontsize=9, va="top")
+    ax_lr.set(xlabel="optimizer step (one batch)", ylabel="learning rate",
+              title=f"learning rate: {lr[0]:.2g} → {lr[peak]:.2g} → {lr[-1]:.2g}")
+    ax_b.plot(steps, beta1, color="C1")
+    ax_b.set(xlabel="optimizer step (one batch)", ylabel="beta1 (momentum of the gradient average)",
+             title=f"AdamW's beta1: {beta1[0]:.3g} → {beta1.min():.3g} → {beta1[-1]:.3g}")
+    if steps_per_epoch is not None:
+        steps_per_epoch = v.require_int("steps_per_epoch", steps_per_epoch, minimum=1)
+        for ax in (ax_lr, ax_b):
+            for b in range(steps_per_epoch, lr.size, steps_per_epoch):
+                ax.axvline(b - 0.5, color="0.8", lw=0.8, zorder=0)
+    for ax in (ax_lr, ax_b):
+        ax.grid(alpha=0.3)
     return fig
 
 

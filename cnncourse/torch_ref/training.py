@@ -2,8 +2,9 @@
 
 Introduced in notebooks/04_training_cnns_lecture.ipynb.  ``build_cnn``, ``train_one_epoch`` and
 ``evaluate`` are reference solutions: they refuse to run while a check runs student code.  The
-data helpers (``fashion_mnist_dataset``, ``make_loader``, ``count_parameters``) live in
-:mod:`cnncourse.helpers.training` and are re-exported here for the lecture.
+data helpers (``fashion_mnist_dataset``, ``split_validation``, ``make_loader``, ``seed_everything``,
+``count_parameters``) live in :mod:`cnncourse.helpers.training` and are re-exported here for the
+lecture.
 """
 
 import time
@@ -16,7 +17,8 @@ from torch.utils.data import TensorDataset  # noqa: F401 - used by the doctests
 
 from .. import _validate as v
 from ..helpers.training import (FASHION_MEAN, FASHION_STD, PARAM_BUDGET,  # noqa: F401 - re-exported for the lecture
-                                count_parameters, fashion_mnist_dataset, make_loader)
+                                count_parameters, fashion_mnist_dataset, make_loader, seed_everything,
+                                split_validation)
 from ..ref._guard import reference
 
 
@@ -158,21 +160,46 @@ def evaluate(model: nn.Module, loader: Iterable) -> float:
     return correct / count
 
 
-def predict(model: nn.Module, loader: Iterable) -> tuple[np.ndarray, np.ndarray]:
+def _model_device(model: nn.Module) -> torch.device:
+    """Where ``model``'s parameters live (the CPU for a model without any)."""
+    param = next(model.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")
+
+
+def predict(model: nn.Module, loader: Iterable, device=None) -> tuple[np.ndarray, np.ndarray]:
     """Predicted classes and the true labels over ``loader`` (evaluation mode, no gradients).
 
     Introduced in notebooks/04_training_cnns_lecture.ipynb; feeds :func:`confusion_matrix`.
 
+    Parameters
+    ----------
+    model : nn.Module
+    loader : iterable of (x, y) batches
+    device : torch.device or str, optional
+        Where the batches go before the forward pass; default the device of ``model``'s
+        parameters (the CPU for a model on the CPU).
+
     Returns
     -------
     predicted, labels : ndarray, shape (N,), int64
+        On the CPU, whatever the device.
+
+    Examples
+    --------
+    >>> model = nn.Linear(2, 2)
+    >>> with torch.no_grad():
+    ...     _ = model.weight.copy_(torch.eye(2)), model.bias.zero_()
+    >>> ds = TensorDataset(torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 3.0]]), torch.tensor([0, 1, 0]))
+    >>> predict(model, make_loader(ds, 2))
+    (array([0, 1, 1]), array([0, 1, 0]))
     """
+    device = _model_device(model) if device is None else torch.device(device)
     model.eval()
     predicted, labels = [], []
     with torch.no_grad():
         for x, y in loader:
-            predicted.append(model(x).argmax(dim=1))
-            labels.append(y)
+            predicted.append(model(x.to(device)).argmax(dim=1).cpu())
+            labels.append(y.cpu())
     return torch.cat(predicted).numpy(), torch.cat(labels).numpy()
 
 
@@ -198,9 +225,91 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, n_classes: int =
     return np.bincount(labels * n_classes + predicted, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
-def fit(model, train_loader, test_loader=None, *, epochs=5, lr=0.01, onecycle=True,
-        train_step=None, eval_step=None, progress=True, budget_seconds=None):
-    """Train with AdamW and a decaying learning rate, evaluating after every epoch.
+class _OnDevice:
+    """A loader whose ``(x, y)`` batches are moved to ``device``; length and attributes are the loader's."""
+
+    def __init__(self, loader, device):
+        self.loader, self.device = loader, device
+
+    def __iter__(self):
+        for x, y in self.loader:
+            yield x.to(self.device), y.to(self.device)
+
+    def __len__(self):
+        return len(self.loader)
+
+    def __getattr__(self, name):  # .dataset, .batch_size, ... of the wrapped loader
+        if name == "loader":
+            raise AttributeError(name)
+        return getattr(self.loader, name)
+
+
+#: AdamW's settings in :func:`fit` (besides the learning rate).
+WEIGHT_DECAY = 1e-4
+
+
+def _optimizer(params, lr):
+    return torch.optim.AdamW(params, lr=lr, weight_decay=WEIGHT_DECAY)
+
+
+def _onecycle(optimizer, lr, total_steps):
+    return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=total_steps)
+
+
+def learning_rate_schedule(epochs: int, steps_per_epoch: int, lr: float = 0.01,
+                           onecycle: bool = True) -> dict[str, list[float]]:
+    """The learning rate (and AdamW's beta1) that :func:`fit` uses at every optimizer step.
+
+    Introduced in notebooks/04_training_cnns_lecture.ipynb, to draw the one-cycle schedule.  Built
+    with the same optimizer and scheduler as :func:`fit`, on a dummy parameter.
+
+    Parameters
+    ----------
+    epochs, steps_per_epoch : int
+        ``steps_per_epoch`` is ``len(train_loader)``.
+    lr : float, default 0.01
+        The peak learning rate (``max_lr``).
+    onecycle : bool, default True
+        False: the per-epoch linear decay ``lr * (1 - (epoch - 1) / epochs)``, beta1 fixed at 0.9.
+
+    Returns
+    -------
+    dict of lists, each of length ``epochs * steps_per_epoch``
+        ``"step"`` (0, 1, ...), ``"lr"`` and ``"beta1"`` in effect for that step.  One-cycle
+        (PyTorch's ``OneCycleLR`` defaults): the rate rises from ``lr / 25`` to ``lr`` over the
+        first 30 % of the steps and falls to ``lr / 25 / 10**4`` by the last, along half cosine
+        waves, while beta1 moves the opposite way between 0.95 and 0.85.
+
+    Examples
+    --------
+    >>> s = learning_rate_schedule(epochs=2, steps_per_epoch=5, lr=0.01)
+    >>> round(s["lr"][0], 6), round(max(s["lr"]), 6), round(s["beta1"][0], 3), len(s["lr"])
+    (0.0004, 0.01, 0.95, 10)
+    """
+    epochs = v.require_int("epochs", epochs, minimum=1)
+    steps_per_epoch = v.require_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    lr = v.require_number("lr", lr)
+    total = epochs * steps_per_epoch
+    param = nn.Parameter(torch.zeros(1))
+    optimizer = _optimizer([param], lr)
+    scheduler = _onecycle(optimizer, lr, total) if onecycle else None
+    out = {"step": list(range(total)), "lr": [], "beta1": []}
+    for step in range(total):
+        group = optimizer.param_groups[0]
+        if scheduler is None:
+            group["lr"] = lr * (1 - (step // steps_per_epoch) / epochs)
+        out["lr"].append(float(group["lr"]))
+        out["beta1"].append(float(group["betas"][0]))
+        optimizer.step()  # no gradient: nothing changes, but the scheduler sees the step
+        if scheduler is not None:
+            scheduler.step()
+    return out
+
+
+def fit(model, train_loader, test_loader=None, *, val_loader=None, train_eval_loader=None, epochs=5, lr=0.01,
+        onecycle=True, keep_best=False, train_step=None, eval_step=None, progress=True, budget_seconds=None,
+        device=None):
+    """Train with AdamW and a one-cycle (or decaying) learning rate, evaluating after every epoch.
 
     Introduced in notebooks/04_training_cnns_lecture.ipynb.  Shows a tqdm progress bar per batch
     with the running loss and accuracy of the epoch.
@@ -208,39 +317,76 @@ def fit(model, train_loader, test_loader=None, *, epochs=5, lr=0.01, onecycle=Tr
     Parameters
     ----------
     model : nn.Module
-    train_loader, test_loader : DataLoader
-        ``test_loader`` may be None (no test accuracy).
+    train_loader : DataLoader
+        The batches trained on.
+    test_loader, val_loader, train_eval_loader : DataLoader, optional
+        Evaluated (with ``eval_step``) after every epoch into ``test_acc``, ``val_acc`` and
+        ``train_eval_acc``.  Choose with a validation loader; keep the test set for one
+        final measurement.  ``train_eval_loader`` is the training set again, unshuffled (a
+        shuffled loader would take random numbers from the training order): the accuracy on
+        the training images after the epoch, in evaluation mode.
     epochs : int, default 5
     lr : float, default 0.01
         Peak learning rate of the one-cycle schedule, or the starting one of the per-epoch decay.
     onecycle : bool, default True
-        With the reference training step: a one-cycle schedule stepped after every batch.
-        A student's ``train_one_epoch`` takes no scheduler, so with one (or with
-        ``onecycle=False``) the learning rate decays linearly per epoch instead:
-        ``lr * (1 - (epoch - 1) / epochs)``.
+        With the reference training step: a one-cycle schedule stepped after every batch
+        (:func:`learning_rate_schedule` gives its values).  A student's ``train_one_epoch``
+        takes no scheduler, so with one (or with ``onecycle=False``) the learning rate decays
+        linearly per epoch instead: ``lr * (1 - (epoch - 1) / epochs)``.
+    keep_best : bool, default False
+        Needs ``val_loader``: at the end, load the weights (and batch-norm statistics) of the
+        epoch with the highest validation accuracy (the first, on ties).
     train_step, eval_step : callable, optional
         Your ``train_one_epoch`` and ``evaluate``; default the references.
     progress : bool, default True
     budget_seconds : float, optional
         Stop with :class:`TrainingBudgetExceeded` once training has taken longer.
+    device : torch.device or str, optional
+        Move the model there and every batch before it is used (e.g.
+        :func:`cnncourse.helpers.runtime.device`).  Default None: nothing is moved, so a
+        model and loaders on the CPU train on the CPU.
 
     Returns
     -------
-    dict of lists
-        ``epoch``, ``train_loss``, ``train_acc`` (running, during the epoch), ``test_acc``
-        (None without a test loader) and ``seconds`` (training time so far, evaluation excluded).
+    dict
+        Lists with one entry per epoch: ``epoch``, ``train_loss``, ``train_acc`` (running,
+        during the epoch), ``test_acc``, ``val_acc``, ``train_eval_acc`` (None where that
+        loader is not given) and ``seconds`` (training time so far, evaluation excluded);
+        and ``best_epoch``, the epoch with the highest ``val_acc`` (None without
+        ``val_loader``).
+
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0)
+    >>> ds = TensorDataset(torch.randn(40, 3), torch.randint(0, 2, (40,)))
+    >>> train, val = split_validation(ds, n_validation=10)
+    >>> h = fit(nn.Linear(3, 2), make_loader(train, 8, shuffle=True), val_loader=make_loader(val, 10), epochs=2,
+    ...         progress=False)
+    >>> h["epoch"], len(h["val_acc"]), h["test_acc"], h["best_epoch"] in (1, 2)
+    ([1, 2], 2, [None, None], True)
     """
     from tqdm.auto import tqdm
 
     epochs = v.require_int("epochs", epochs, minimum=1)
+    if keep_best and val_loader is None:
+        raise ValueError(v.message("keep_best", "come with a val_loader (the best epoch is the best on validation)",
+                                   "keep_best=True without val_loader", "Pass val_loader=..., or keep_best=False."))
+    if device is not None:
+        device = torch.device(device)
+        model.to(device)
+        train_loader, test_loader, val_loader, train_eval_loader = (
+            None if loader is None else _OnDevice(loader, device)
+            for loader in (train_loader, test_loader, val_loader, train_eval_loader))
     train_step = train_step or train_one_epoch
     eval_step = eval_step or evaluate
     loss_fn = nn.CrossEntropyLoss()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    optimizer = _optimizer(model.parameters(), lr)
     scheduler = None
     if onecycle and train_step is train_one_epoch:
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * len(train_loader))
-    history = {"epoch": [], "train_loss": [], "train_acc": [], "test_acc": [], "seconds": []}
+        scheduler = _onecycle(optimizer, lr, epochs * len(train_loader))
+    history = {"epoch": [], "train_loss": [], "train_acc": [], "test_acc": [], "val_acc": [], "train_eval_acc": [],
+               "seconds": [], "best_epoch": None}
+    best, best_state = None, None
     trained = 0.0
     for epoch in range(1, epochs + 1):
         running = {"loss": 0.0, "correct": 0, "count": 0}
@@ -266,12 +412,22 @@ def fit(model, train_loader, test_loader=None, *, epochs=5, lr=0.01, onecycle=Tr
         kwargs = {"scheduler": scheduler} if scheduler is not None else {}
         train_loss = train_step(model, bar, optimizer, tracked_loss, **kwargs)
         trained += time.perf_counter() - start
-        test_acc = eval_step(model, test_loader) if test_loader is not None else None
-        if test_acc is not None:
+        accs = {key: eval_step(model, loader) if loader is not None else None
+                for key, loader in (("test_acc", test_loader), ("val_acc", val_loader),
+                                    ("train_eval_acc", train_eval_loader))}
+        shown = {key.replace("_acc", ""): f"{acc:.3f}" for key, acc in accs.items() if acc is not None}
+        if shown:
             bar.set_postfix(loss=f"{train_loss:.3f}", acc=f"{running['correct'] / max(running['count'], 1):.3f}",
-                            test_acc=f"{test_acc:.3f}")
+                            **shown)
         bar.close()
-        for key, value in zip(history, (epoch, float(train_loss), running["correct"] / max(running["count"], 1),
-                                        test_acc, trained)):
+        record = {"epoch": epoch, "train_loss": float(train_loss),
+                  "train_acc": running["correct"] / max(running["count"], 1), **accs, "seconds": trained}
+        for key, value in record.items():
             history[key].append(value)
+        if accs["val_acc"] is not None and (best is None or accs["val_acc"] > best):
+            best, history["best_epoch"] = accs["val_acc"], epoch
+            if keep_best:
+                best_state = {k: t.detach().clone() for k, t in model.state_dict().items()}
+    if best_state is not None:
+        model.load_state_dict(best_state)
     return history

@@ -156,3 +156,69 @@ def test_feature_maps_errors():
         plot.feature_maps(nn.Sequential(nn.Flatten(), nn.Linear(4, 2)), torch.zeros(1, 2, 2))
     assert model.training and all(not m._forward_hooks for m in model.modules())
     assert plt.get_fignums() == []
+
+
+def _small_cnn(seed=0):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Conv2d(1, 5, 3, padding=1), nn.BatchNorm2d(5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
+
+
+def test_layer_output_is_the_prefix_in_eval_mode_and_restores_modes():
+    model = _small_cnn()
+    model.train()
+    x = torch.randn(4, 1, 6, 6)
+    out = plot.layer_output(model, x, layer=2)
+    assert model.training and all(m.training for m in model)  # modes restored
+    model.eval()
+    with torch.no_grad():
+        np.testing.assert_allclose(out, model[:3](x).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(plot.layer_output(model, x.numpy().astype(np.float64)[:, 0], layer=2), out, rtol=1e-6)
+    np.testing.assert_allclose(plot.layer_output(model, list(x), layer=2), out, rtol=1e-6)  # a list of images
+
+
+def test_layer_output_errors():
+    model = _small_cnn()
+    with pytest.raises(ValueError, match=r"`layer` must be a layer index in 0\.\.4; got 5\."):
+        plot.layer_output(model, torch.zeros(1, 1, 6, 6), layer=5)
+    with pytest.raises(TypeError, match=r"`model` must be a torch.nn.Sequential; got Conv2d"):
+        plot.layer_output(model[0], torch.zeros(1, 1, 6, 6), layer=0)
+    with pytest.raises(ValueError, match=r"`images` must fit the model's input; got shape \(1, 3, 6, 6\)"):
+        plot.layer_output(model, torch.zeros(1, 3, 6, 6), layer=0)
+
+
+def test_feature_maps_compared_rows_are_images_columns_channels_one_scale_per_channel(drawn):
+    model = _small_cnn(1)
+    x = torch.randn(3, 1, 6, 6, generator=torch.Generator().manual_seed(2))
+    maps = plot.layer_output(model, x, layer=2)                    # (3, 5, 6, 6), ReLU: >= 0
+    fig = plot.feature_maps_compared(model, x, layer=2, n_channels=3, titles=["a", "b", "c"])
+    axes = drawn.axes(fig)
+    strongest = list(np.argsort(-maps.mean(axis=(0, 2, 3)))[:3])
+    assert [axes[f"0:{c}"].get_title() for c in strongest] == [f"channel {c}" for c in strongest]
+    assert len(fig.axes) == 3 * 4
+    for r in range(3):
+        np.testing.assert_allclose(drawn.data(axes[f"input {r}"]), x[r, 0].numpy(), rtol=1e-6)
+        assert axes[f"input {r}"].get_ylabel() == "abc"[r]
+        for c in strongest:
+            np.testing.assert_allclose(drawn.data(axes[f"{r}:{c}"]), maps[r, c], rtol=1e-6)
+            assert axes[f"{r}:{c}"].images[0].get_clim() == pytest.approx((0.0, maps[:, c].max()))
+    chosen = plot.feature_maps_compared(model, x, layer=0, channels=[4, 0])   # conv output: signed, symmetric
+    lo, hi = drawn.axes(chosen)["1:4"].images[0].get_clim()
+    conv_out = plot.layer_output(model, x, layer=0)[:, 4]
+    assert lo == -hi and hi == pytest.approx(np.abs(conv_out).max(), rel=1e-6)
+    assert [ax.get_title() for ax in chosen.axes[:3]] == ["input", "channel 4", "channel 0"]
+
+
+def test_feature_maps_compared_errors():
+    model = _small_cnn()
+    x = torch.zeros(2, 1, 6, 6)
+    with pytest.raises(ValueError, match=r"`layer` must pick a layer whose output is a feature map \(N, C, H, W\); "
+                                         r"got layer 4 \(Flatten\) with output shape \(2, 45\)"):
+        plot.feature_maps_compared(model, x, layer=4)
+    with pytest.raises(ValueError, match=r"`channels` must be a non-empty list of channel indices in 0\.\.4; "
+                                         r"got \[7\]\. Layer 2 has 5 channels\."):
+        plot.feature_maps_compared(model, x, layer=2, channels=[7])
+    with pytest.raises(ValueError, match=r"`titles` must have one title per image \(2\); got 1 titles"):
+        plot.feature_maps_compared(model, x, layer=2, titles=["a"])
+    with pytest.raises(ValueError, match=r"`images` must hold at least one image; got an empty list"):
+        plot.feature_maps_compared(model, [], layer=2)
+    assert plt.get_fignums() == []

@@ -203,3 +203,74 @@ def test_misclassified_errors():
     with pytest.raises(ValueError, match=r"`n` must be an integer >= 1; got 0"):
         plot.misclassified(images, labels, labels, NAMES, n=0)
     assert plt.get_fignums() == []
+
+
+def _fit_history(train_eval, val, best=None, test=None):
+    n = len(val)
+    return {"epoch": list(range(1, n + 1)), "train_loss": [1.0 / k for k in range(1, n + 1)],
+            "train_acc": [a - 0.01 for a in train_eval], "test_acc": test or [None] * n, "val_acc": val,
+            "train_eval_acc": train_eval, "seconds": [1.0] * n, "best_epoch": best}
+
+
+def test_training_curves_draws_validation_and_after_epoch_train_accuracy(drawn):
+    h = _fit_history([0.7, 0.9, 0.97], [0.68, 0.84, 0.83], best=2)
+    acc = {ln.get_label(): ln for ln in drawn.axes(plot.training_curves({"dense": h}))["accuracy"].get_lines()}
+    assert list(acc) == ["dense train (running)", "dense train (after epoch)", "dense validation"]
+    np.testing.assert_allclose(acc["dense validation"].get_ydata(), [0.68, 0.84, 0.83])
+    np.testing.assert_allclose(acc["dense train (after epoch)"].get_ydata(), [0.7, 0.9, 0.97])
+    assert acc["dense train (after epoch)"].get_linestyle() == ":" and acc["dense validation"].get_linestyle() == "-"
+
+
+def test_generalization_gap_one_panel_per_run_with_the_gap_and_best_epoch(drawn):
+    runs = {"dense": _fit_history([0.7, 0.9, 0.97], [0.68, 0.84, 0.83], best=2),
+            "CNN": _fit_history([0.75, 0.88], [0.74, 0.86], best=2)}
+    fig = plot.generalization_gap(runs)
+    axes = drawn.axes(fig)
+    assert list(axes) == ["dense", "CNN"]
+    lines = {ln.get_label(): ln for ln in axes["dense"].get_lines()}
+    np.testing.assert_allclose(lines["train (after each epoch)"].get_ydata(), [0.7, 0.9, 0.97])
+    np.testing.assert_allclose(lines["validation"].get_ydata(), [0.68, 0.84, 0.83])
+    assert list(lines["best validation epoch"].get_xdata()) == [2, 2]
+    shaded = axes["dense"].collections[0].get_paths()[0].vertices
+    assert shaded[:, 1].max() == pytest.approx(0.97) and shaded[:, 1].min() == pytest.approx(0.68)
+    assert axes["dense"].get_title() == "dense: train 97.0 %, validation 83.0 % at epoch 3 (gap 14.0 points)"
+    assert axes["CNN"].get_title() == "CNN: train 88.0 %, validation 86.0 % at epoch 2 (gap 2.0 points)"
+    assert axes["CNN"].get_shared_y_axes().joined(axes["CNN"], axes["dense"])
+
+
+def test_generalization_gap_needs_train_and_validation_accuracies():
+    h = _history([1.0, 0.5], [0.5, 0.7], [0.6, 0.7])  # an older history: test accuracies only
+    with pytest.raises(ValueError, match=r"`histories\['model'\]` must hold train and validation accuracies per epoch; "
+                                         r"got no 'train_eval_acc' and no 'val_acc'\. Train with fit\(\.\.\., "
+                                         r"val_loader=\.\.\., train_eval_loader=\.\.\.\)\."):
+        plot.generalization_gap(h)
+    with pytest.raises(ValueError, match=r"must hold train and validation accuracies per epoch; got no 'val_acc'\."):
+        plot.generalization_gap(dict(_fit_history([0.7, 0.8], [0.6, 0.7]), val_acc=[None, None]))
+    assert plt.get_fignums() == []
+
+
+def test_learning_rate_schedule_draws_the_schedule_it_is_given(drawn):
+    from cnncourse.torch_ref import training
+
+    schedule = training.learning_rate_schedule(epochs=3, steps_per_epoch=5, lr=0.01)
+    fig = plot.learning_rate_schedule(schedule, steps_per_epoch=5)
+    axes = drawn.axes(fig)
+    assert list(axes) == ["lr", "beta1"]
+    lr_line, peak = axes["lr"].get_lines()[:2]
+    np.testing.assert_allclose(lr_line.get_ydata(), schedule["lr"])
+    np.testing.assert_allclose(axes["beta1"].get_lines()[0].get_ydata(), schedule["beta1"])
+    top = int(np.argmax(schedule["lr"]))
+    assert peak.get_label() == "peak" and list(peak.get_xdata()) == [top]
+    assert [ln.get_xdata()[0] for ln in axes["lr"].get_lines()[2:]] == [4.5, 9.5]  # the epoch boundaries
+    lr = schedule["lr"]
+    assert axes["lr"].get_title() == f"learning rate: {lr[0]:.2g} \u2192 {lr[top]:.2g} \u2192 {lr[-1]:.2g}"
+    assert axes["lr"].get_title().startswith("learning rate: 0.0004 \u2192 0.0099")  # 15 steps miss the exact peak
+
+
+def test_learning_rate_schedule_errors():
+    with pytest.raises(TypeError, match=r"`schedule` must be a dict with lists 'lr' and 'beta1'; got keys \['lr'\]"):
+        plot.learning_rate_schedule({"lr": [0.1]})
+    with pytest.raises(ValueError, match=r"`schedule` must hold non-empty lists 'lr' and 'beta1' of equal length; "
+                                         r"got lengths 2 and 1"):
+        plot.learning_rate_schedule({"lr": [0.1, 0.2], "beta1": [0.9]})
+    assert plt.get_fignums() == []
