@@ -11,7 +11,13 @@ on 2 cores.  Naive loops are timed on the first 2 images only and scaled to N (m
 Run: .venv/bin/python benchmarks/conv_speed.py
 """
 
+import os
 import timeit
+
+from cnncourse.helpers import runtime
+
+# First, before torch is imported: OpenMP reads OMP_WAIT_POLICY then (see cnncourse.helpers.runtime).
+THREADS = runtime.configure_threads()
 
 import numpy as np
 import torch
@@ -56,7 +62,8 @@ def naive_backward(dout, x, w, padding):
 
 
 def main():
-    torch.set_num_threads(2)
+    print(f"torch {torch.__version__}: {THREADS} thread(s) (runtime.configure_threads; CNNCOURSE_THREADS to change), "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     rng = np.random.default_rng(0)
     rows = []
     for n, c, side, f, k, p in SHAPES:

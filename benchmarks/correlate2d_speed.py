@@ -3,7 +3,13 @@
 Reported, not asserted.  Run: .venv/bin/python benchmarks/correlate2d_speed.py
 """
 
+import os
 import timeit
+
+from cnncourse.helpers import runtime
+
+# First, before torch is imported: OpenMP reads OMP_WAIT_POLICY then (see cnncourse.helpers.runtime).
+THREADS = runtime.configure_threads()
 
 import numpy as np
 import torch
@@ -18,7 +24,8 @@ def best_of(fn, repeat=5):
 
 
 def main():
-    torch.set_num_threads(2)
+    print(f"torch {torch.__version__}: {THREADS} thread(s) (runtime.configure_threads; CNNCOURSE_THREADS to change), "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     rng = np.random.default_rng(0)
     print(f"{'image':>9} {'kernel':>7} {'loop ms':>9} {'vectorized ms':>14} {'torch ms':>9} {'loop/torch':>11} {'vec/torch':>10}")
     for side, k in [(64, 3), (128, 3), (256, 5), (512, 3)]:

@@ -10,6 +10,12 @@ Run: .venv/bin/python benchmarks/fashion_mnist.py [--epochs 7] [--batch-size 128
 """
 
 import argparse
+import os
+
+from cnncourse.helpers import runtime
+
+# First, before torch is imported: OpenMP reads OMP_WAIT_POLICY then (see cnncourse.helpers.runtime).
+THREADS = runtime.configure_threads()
 
 import torch
 
@@ -26,8 +32,9 @@ def main(argv=None):
     parser.add_argument("--contiguous", action="store_true",
                         help="keep PyTorch's default NCHW layout instead of channels-last")
     args = parser.parse_args(argv)
-    torch.set_num_threads(2)
-    print(f"data: {data.fashion_mnist_source('train')}; torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"data: {data.fashion_mnist_source('train')}; torch {torch.__version__}, {torch.get_num_threads()} thread(s) "
+          f"(runtime.configure_threads; CNNCOURSE_THREADS to change), "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     train_set = training.fashion_mnist_dataset("train")
     test_set = training.fashion_mnist_dataset("test")
     print(f"{len(train_set):,} training and {len(test_set):,} test images")

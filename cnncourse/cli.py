@@ -61,10 +61,17 @@ def _source_notebook(course, assignment, name):
     return notebooks[0] if len(notebooks) == 1 else None
 
 
+#: The trusted side computes on one thread, as the worker does (sandbox.worker_env), so the references
+#: agree with the student's results to the bit whatever the machine; waiting threads sleep.
+GRADER_THREADS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                  "OMP_WAIT_POLICY": "PASSIVE"}
+
+
 def _run_nbgrader(args, cwd, log):
     cmd = [sys.executable, "-m", "nbgrader", *args]
     env = dict(os.environ)  # nbgrader runs `alembic` from PATH: put this Python's scripts first
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+    env.update(GRADER_THREADS)
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     log.append(f"$ nbgrader {' '.join(args)}\n{proc.stdout}{proc.stderr}")
     if proc.returncode != 0:

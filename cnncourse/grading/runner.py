@@ -100,6 +100,7 @@ def _student_output(reply):
 def _one_thread():
     """Compute the references with the worker's thread count (1), so float results agree to the bit."""
     os.environ["OMP_NUM_THREADS"] = "1"  # read when torch is first imported
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # likewise: waiting threads sleep
     torch = sys.modules.get("torch")
     if torch is not None and torch.get_num_threads() != 1:
         torch.set_num_threads(1)
