@@ -1,4 +1,5 @@
-"""The README's two commands: `make lab` serves JupyterLab; a second `make` reinstalls nothing."""
+"""The README's commands: `make lab` serves JupyterLab; a second `make` reinstalls nothing; the
+commands that run the course's code share its thread policy."""
 
 import os
 import signal
@@ -18,9 +19,30 @@ def _free_port():
 
 def test_install_stamps_are_up_to_date_after_setup():
     # `make -q` exits 0 when the target needs no work: a second `make test`/`make lab` installs nothing.
-    for target in (".venv/.installed", ".venv/.installed-test"):
+    for target in (".venv/.installed", ".venv/.installed-test", ".venv/.installed-book"):
         proc = subprocess.run(["make", "-q", target], cwd=ROOT, capture_output=True, text=True)
         assert proc.returncode == 0, f"`make {target}` would reinstall: {proc.stdout}{proc.stderr}"
+
+
+def _recipe(target):
+    """What `make TARGET` would run (`make -n`), without running it."""
+    proc = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+def test_commands_that_run_course_code_use_the_course_thread_policy():
+    from cnncourse.helpers import runtime
+
+    for target in ("lab", "lab-instructor", "book", "test", "test-fast"):
+        recipe = _recipe(target)
+        assert f"OMP_WAIT_POLICY={runtime.WAIT_POLICY}" in recipe, f"`make {target}` does not set OMP_WAIT_POLICY:\n{recipe}"
+
+
+def test_student_and_instructor_labs_read_the_course_config():
+    student, instructor = _recipe("lab"), _recipe("lab-instructor")
+    assert f"JUPYTER_CONFIG_PATH=\"{ROOT}/jupyter/student:{ROOT}/jupyter/course" in student
+    assert f"JUPYTER_CONFIG_PATH=\"{ROOT}/jupyter/course" in instructor and "jupyter/student" not in instructor
+    assert "jupyter lab" in student and "jupyter lab" in instructor
 
 
 def test_make_lab_serves_jupyterlab_on_the_course():
