@@ -6,6 +6,7 @@ centred numerical gradient.  ``hidden=True`` adds random cases drawn from
 ``CNNCOURSE_GRADING_SEED``.
 """
 
+import dataclasses
 from collections.abc import Callable
 from functools import partial
 
@@ -203,6 +204,10 @@ POOL_MISTAKES = [
     Mistake("window offset forgotten", partial(_max_pool_backward, route=_route_first_max, at_origin=True),
             "np.argmax gives the position inside the window: add the window's corner, "
             "dx[n, c, i*stride + r, j*stride + q] += dout[n, c, i, j]."),
+    Mistake("argmax unravelled the wrong way round",
+            partial(_max_pool_backward, route=lambda win, d: np.swapaxes(_route_first_max(win, d), 2, 3)),
+            "np.argmax of the flattened k x k window gives idx = r*k + q: the row is r = idx // k and the column "
+            "q = idx % k (or r, q = np.unravel_index(idx, (k, k))), not the other way round."),
     Mistake("last row and column of windows skipped",
             partial(_max_pool_backward, route=_route_first_max, skip_last=True),
             "there are OH = (H - kernel_size) // stride + 1 windows per column (don't forget the + 1); "
@@ -297,6 +302,9 @@ CONV_MISTAKES = [
             hint="the bias touches every position of every image: db = dout.sum(axis=(0, 2, 3))."),
     Mistake("db averaged instead of summed", output=lambda out, a: (*out[:2], a.dout.mean(axis=(0, 2, 3))),
             hint="the loss adds up the contributions of every position: sum dout, don't average it."),
+    Mistake("db averaged over the batch", output=lambda out, a: (*out[:2], out[2] / len(a.dout)),
+            hint="the bias serves every image: db = dout.sum(axis=(0, 2, 3)), summed over the images, not averaged "
+                 "(dout already carries the loss's own 1/N)."),
     Mistake("db not summed over the batch",
             output=lambda out, a: (*out[:2], np.asarray(a.dout, float).sum(axis=(2, 3))),
             hint="db has one entry per filter, shape (F,): sum over the images too, dout.sum(axis=(0, 2, 3))."),
@@ -315,6 +323,18 @@ CONV_MISTAKES = [
                  "flip."),
     Mistake("stride ignored in backward", partial(_conv_bw, window_step=1),
             "output (i, j) came from the window at (i*stride, j*stride): send its gradient back there."),
+    Mistake("dx windows not moved by the stride",
+            output=lambda out, a: (_conv_bw(a.dout, a.x, a.w, a.stride, a.padding, window_step=1)[0], *out[1:]),
+            hint="dw is right, dx is not: the gradient of output (i, j) goes back onto the window it came from, "
+                 "dxpad[:, :, i*stride:i*stride + KH, j*stride:j*stride + KW], not onto the window at (i, j)."),
+    Mistake("dw windows not moved by the stride",
+            output=lambda out, a: (out[0], _conv_bw(a.dout, a.x, a.w, a.stride, a.padding, window_step=1)[1], out[2]),
+            hint="dx is right, dw is not: dw adds dout[n, f, i, j] times the window that made output (i, j), "
+                 "xpad[n, :, i*stride:i*stride + KH, j*stride:j*stride + KW], not the window at (i, j)."),
+    Mistake("dw from windows of the unpadded x",
+            output=lambda out, a: (out[0], _conv_bw(a.dout, a.x, a.w, a.stride, a.padding, shift=False)[1], out[2]),
+            hint="dx is right, dw is not: the forward pass multiplied w by windows of the zero-padded input, so dw's "
+                 "windows come from xpad (x padded by `padding` on every side), as dx's do."),
     Mistake("padding ignored in backward", partial(_conv_bw, shift=False),
             "the forward pass saw the zero-padded input: compute the gradients on xpad, then crop dx by `padding`."),
     Mistake("dx not cropped",
@@ -347,7 +367,10 @@ def check_conv2d_backward(conv2d_backward: Callable, hidden: bool = False) -> No
         case("a batch of 3 images", (3, 2, 4, 5), (2, 2, 2, 2), 42),
         case("non-square kernel 2x3", (2, 1, 5, 6), (2, 1, 2, 3), 43),
         case("stride 2", (2, 2, 7, 7), (2, 2, 3, 3), 44, stride=2),
-        case("padding 1", (2, 2, 4, 4), (3, 2, 3, 3), 45, padding=1),
+        dataclasses.replace(case("padding 1", (2, 2, 4, 4), (3, 2, 3, 3), 45, padding=1), raise_hint=(
+            "the cases without padding passed: take the windows for dw *and* dx from xpad = np.pad(x, ((0, 0), "
+            "(0, 0), (p, p), (p, p))), accumulate dx in a dxpad of xpad's shape, then crop it: "
+            "dxpad[:, :, p:p + H, p:p + W].")),
         case("stride 2 and padding 2", (1, 3, 6, 5), (2, 3, 3, 3), 46, stride=2, padding=2),
     ]
     if hidden:

@@ -35,6 +35,12 @@ def _conv_size(a, padding=None):
     return (h + 2 * p - kh) // a.stride + 1, (w_ + 2 * p - kw) // a.stride + 1
 
 
+def _plus_one_inside(a):
+    """(OH, OW) from (H + 2*padding - KH + 1) // stride: never more than the right size."""
+    (h, w_), (kh, kw), p = a.x.shape[2:], a.w.shape[2:], a.padding
+    return (h + 2 * p - kh + 1) // a.stride, (w_ + 2 * p - kw + 1) // a.stride
+
+
 def _pad_hw(x, before, after, mode="constant"):
     return np.pad(x, ((0, 0), (0, 0), (before, after), (before, after)), mode=mode)
 
@@ -43,6 +49,9 @@ CONV_MISTAKES = [
     Mistake("channels not summed", args=lambda a: {"x": a.x[:, :1], "w": a.w[:, :1]},
             hint="filter f has one kernel per input channel: multiply the whole (C, KH, KW) window by w[f] and sum "
                  "over channels too, not just channel 0."),
+    Mistake("only the last input channel counts", args=lambda a: {"x": a.x[:, -1:], "w": a.w[:, -1:]},
+            hint="in a loop over channels, add each channel's sum to the output (out[n, f, i, j] += ...); with `=` "
+                 "every channel overwrites the one before and only the last one is left."),
     Mistake("channels averaged instead of summed", args=lambda a: {"b": 0 * a.b},
             output=lambda out, a: out / a.x.shape[1] + _bias(a.b),
             hint="add the per-channel results: np.sum over (C, KH, KW), not np.mean."),
@@ -69,6 +78,10 @@ CONV_MISTAKES = [
             hint="a conv layer pads with zeros: np.pad's default mode='constant', not mode='reflect'."),
     Mistake("+1 missing in the output size", output=lambda out, a: out[:, :, :-1, :-1],
             hint="OH = (H + 2*padding - KH) // stride + 1: the + 1 counts the first window."),
+    Mistake("+1 added before dividing by the stride",
+            output=lambda out, a: out[:, :, :_plus_one_inside(a)[0], :_plus_one_inside(a)[1]],
+            hint="divide first, then add 1: OH = (H + 2*padding - KH) // stride + 1; (H + 2*padding - KH + 1) // stride "
+                 "drops the last window when the stride is above 1."),
     Mistake("mean instead of sum", output=lambda out, a: (out - _bias(a.b)) / a.w[0].size + _bias(a.b),
             hint="a conv layer sums window * w[f] (np.sum); np.mean divides by C*KH*KW."),
     Mistake("H/W swapped", output=lambda out, a: out.transpose(0, 1, 3, 2),
@@ -539,6 +552,11 @@ COUNT_MISTAKES = [
             output=lambda rows, a: [(s, w // i[0] if L["type"] == "conv" else w, b) for L, i, (s, w, b) in
                                     _layer_rows(rows, a)],
             hint="each filter has one KxK kernel per input channel: F*C*K*K weights."),
+    Mistake("channels not updated after a conv layer",
+            output=lambda rows, a: [(s, w // i[0] * a.input_shape[0] if L["type"] == "conv" else w, b)
+                                    for L, i, (s, w, b) in _layer_rows(rows, a)],
+            hint="C must become the previous conv's filters: a conv's input channels are the channels of the layer "
+                 "before it (shape[0] of its output), not input_shape[0], so F*C*K*K uses that C."),
     Mistake("pooling given parameters",
             output=lambda rows, a: [(s, i[0] * L["kernel_size"] ** 2, 0) if L["type"].endswith("pool") else (s, w, b)
                                     for L, i, (s, w, b) in _layer_rows(rows, a)],

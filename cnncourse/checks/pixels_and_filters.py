@@ -146,6 +146,17 @@ def _zeroed(out, a, corners):
     return out
 
 
+def _cut_short(out, a):
+    """zeros/constant padding with the image copied to out[p:H, p:W] (image[:H-p, :W-p]): its last `padding`
+    rows and columns are left as border."""
+    p, (h, w) = a.padding, np.shape(a.image)
+    if a.mode not in ("zeros", "constant") or p == 0:
+        return out
+    out = out.copy()
+    out[h:h + p, :] = out[:, w:w + p] = a.value if a.mode == "constant" else 0.0
+    return out
+
+
 PAD2D_MISTAKES = [
     Mistake("padding only on one side", output=lambda out, a: _crop(out, -a.padding, -a.padding),
             hint="pad every side: top and bottom, left and right, each by `padding` pixels."),
@@ -187,6 +198,9 @@ PAD2D_MISTAKES = [
             output=lambda out, a: _indexed_pad(out, a, "reflect", _reflect_far_repeat),
             hint="mirror around the last pixel too, without repeating it: below row H-1 come rows H-2, H-3, ... "
                  "(image[-padding-1:-1][::-1]), and the same for the columns."),
+    Mistake("image copied to out[padding:H, padding:W]", output=_cut_short,
+            hint="the whole image goes to out[padding:padding + H, padding:padding + W]; out[padding:H, padding:W] "
+                 "(with image[:H - padding, :W - padding]) cuts off its last `padding` rows and columns."),
 ]
 
 
@@ -204,6 +218,8 @@ def check_pad2d(pad2d: Callable, hidden: bool = False) -> None:
         Case("float32 image, replicate, padding 3", (_image(2, 4, dtype=np.float32), 3), {"mode": "replicate"}),
         Case("unknown mode raises ValueError", (_image(3, 3), 1), {"mode": "mirror"}, raises=ValueError,
              hint="accept only 'zeros', 'constant', 'reflect' and 'replicate'; raise ValueError otherwise."),
+        Case("an integer image, constant 0.5: a float result",  # an output made like the image truncates 0.5 to 0
+             (np.arange(12).reshape(3, 4), 1), {"mode": "constant", "value": 0.5}),
     ]
     if hidden:
         rng = hidden_rng()
@@ -239,6 +255,15 @@ def _windows(source, kernel, shape, step):
     extended[:source.shape[0], :source.shape[1]] = source
     windows = np.lib.stride_tricks.sliding_window_view(extended, kernel.shape)[::step, ::step][:oh, :ow]
     return np.einsum("ijkl,kl->ij", windows, kernel)
+
+
+def _full_windows_only(source, kernel, shape, step):
+    """:func:`_windows`, with 0 wherever the window runs past the end of ``source`` (a loop that skips them)."""
+    out = _windows(source, kernel, shape, step)
+    (kh, kw), (h, w) = np.shape(kernel), np.shape(source)
+    out[np.arange(out.shape[0]) * step + kh > h, :] = 0
+    out[:, np.arange(out.shape[1]) * step + kw > w] = 0
+    return out
 
 
 def _sizes(a, stride=None, padding=None):
@@ -311,6 +336,10 @@ CORRELATE2D_MISTAKES = [
             output=lambda out, a: out[:max(_sizes(a, padding=0)[0], 0), :max(_sizes(a, padding=0)[1], 0)],
             hint="the image is padded, so count the padding in the size too: OH = (H + 2*padding - KH) // stride + 1, "
                  "e.g. conv_output_size(H, KH, stride, padding)."),
+    Mistake("padding counted twice in the output size",
+            output=lambda out, a: _full_windows_only(_padded(a), a.kernel, _sizes(a, padding=2 * a.padding), a.stride),
+            hint="conv_output_size(H, KH, stride, padding) takes the *unpadded* H and adds the padding itself; from "
+                 "the padded image's height Hp it is (Hp - KH) // stride + 1, with no padding added again."),
     Mistake("last window position skipped", output=_last_skipped,
             hint="range(0, H + 2*padding - KH, stride) stops one window early: the last window starts at "
                  "H + 2*padding - KH, so loop i over range(OH) (or end the range at H + 2*padding - KH + 1)."),
@@ -383,6 +412,10 @@ MEAN_KERNEL_MISTAKES = [
                  "brightness."),
     Mistake("divided by the side, not the area", output=lambda k, a: np.ones(k.shape) / k.shape[0],
             hint="a KHxKW window has KH*KW pixels: divide by KH*KW."),
+    Mistake("divided by KH*KH, not KH*KW", output=lambda k, a: np.ones(k.shape) / k.shape[0] ** 2,
+            hint="a KHxKW window has KH*KW pixels: divide by kh * kw (the two sides of the pair), not kh * kh."),
+    Mistake("divided by KW*KW, not KH*KW", output=lambda k, a: np.ones(k.shape) / k.shape[1] ** 2,
+            hint="a KHxKW window has KH*KW pixels: divide by kh * kw (the two sides of the pair), not kw * kw."),
     Mistake("divided by KH + KW", output=lambda k, a: np.ones(k.shape) / sum(k.shape),
             hint="a KHxKW window has KH*KW pixels: divide by KH*KW, not KH + KW."),
     Mistake("integer division", output=lambda k, a: np.ones(k.shape) // k.size,
@@ -391,8 +424,6 @@ MEAN_KERNEL_MISTAKES = [
     Mistake("a 1-D kernel", output=lambda k, a: k.ravel(),
             hint="the kernel is 2-D, shape (KH, KW); use np.full((KH, KW), ...) or np.ones((KH, KW))."),
 ]
-
-
 
 
 def check_mean_kernel(mean_kernel: Callable, hidden: bool = False) -> None:

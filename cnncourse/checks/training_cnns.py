@@ -466,6 +466,38 @@ def _logits(subject, x):
     return subject.run("forward", subject.value, x, explain=_forward_error)
 
 
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _convolution_without_activation(events) -> tuple[str, str] | None:
+    """(which convolution, what it reaches) when a convolution's output reaches the next convolution or linear
+    layer with no activation in between; None when every one has an activation.
+
+    ``events``: the forward pass's ``(kind, name)`` list (:func:`cnncourse.worker.fixtures.layer_sequence`).
+    A last convolution that no convolution or linear layer follows (a fully convolutional head) needs none.
+
+    >>> _convolution_without_activation([("conv", "conv2d"), ("activation", "relu"), ("conv", "conv2d"),
+    ...                                  ("linear", "linear")])
+    ('the 2nd convolution', 'the linear layer after it')
+    >>> _convolution_without_activation([("conv", "conv2d"), ("activation", "relu"), ("linear", "linear")]) is None
+    True
+    """
+    n_convs = sum(kind == "conv" for kind, _ in events)
+    k, pending = 0, False
+    for kind, _ in events:
+        if kind in ("conv", "linear") and pending:
+            which = f"the {_ordinal(k)} convolution" if n_convs > 1 else "the convolution"
+            return which, "the next convolution" if kind == "conv" else "the linear layer after it"
+        if kind == "conv":
+            k, pending = k + 1, True
+        elif kind == "activation":
+            pending = False
+    return None
+
+
 def cnn_properties(hidden: bool, seed: int = 0) -> list[Property]:
     """``build_cnn``'s rules, in order: ``check_build_cnn`` and the training run test them.
 
@@ -547,10 +579,18 @@ def cnn_properties(hidden: bool, seed: int = 0) -> list[Property]:
         if torch.allclose(both + zero, s.out + second, rtol=1e-4, atol=1e-4):
             raise Mismatch("the model is affine: f(a + b) + f(0) = f(a) + f(b).")
 
-    def activation_after_convolutions(s):
-        if not s.run("activations_used", s.value, s.x):
+    def activation_after_each_convolution(s):
+        events = [tuple(event) for event in s.run("layer_sequence", s.value, s.x)]
+        if not any(kind == "activation" for kind, _ in events):
             raise Mismatch("forward calls no activation function (ReLU, GELU, tanh, ...): max pooling is its only "
                            "nonlinearity.")
+        lacking = _convolution_without_activation(events)
+        if lacking is not None:
+            which, target = lacking
+            raise Mismatch(f"no activation between {which} and {target}.",
+                           f"{which}'s output goes on without an activation: put one such as nn.ReLU() after each "
+                           "convolution, as the notebook asks (Conv2d -> BatchNorm2d -> ReLU -> MaxPool2d); max "
+                           "pooling, batch norm and dropout are not activations.")
 
     def every_parameter_trained(s):
         missing = s.run("missing_gradients", s.value, s.x, torch.arange(batch) % 10,
@@ -579,9 +619,10 @@ def cnn_properties(hidden: bool, seed: int = 0) -> list[Property]:
         Property("has a nonlinearity", nonlinear,
                  "put an activation such as nn.ReLU() after each convolution (and hidden linear layer); without one "
                  "the stack collapses to a single linear map."),
-        Property("an activation after the convolutions", activation_after_convolutions,
-                 "put an activation such as nn.ReLU() after each convolution, as the notebook asks: max pooling "
-                 "keeps the largest value but does not bend the map the way an activation does."),
+        Property("an activation after each convolution", activation_after_each_convolution,
+                 "put an activation such as nn.ReLU() after each convolution, as the notebook asks (Conv2d -> "
+                 "BatchNorm2d -> ReLU -> MaxPool2d): max pooling keeps the largest value but does not bend the map "
+                 "the way an activation does, and batch norm and dropout are not activations either."),
         Property("every parameter is trained", every_parameter_trained,
                  "every layer you create must be used in forward (and nothing may be detached); unused layers only "
                  "cost parameters."),
@@ -593,8 +634,8 @@ def check_build_cnn(build_cnn: Callable, hidden: bool = False) -> None:
 
     Also checks the parameter budget (:data:`cnncourse.helpers.training.PARAM_BUDGET`),
     that outputs are logits (not probabilities, not all >= 0 as after a final ReLU or
-    sigmoid), that the network is not affine (has a nonlinearity and an activation after
-    its convolutions), that each image's logits do not depend on the rest of the batch, and
+    sigmoid), that the network is not affine (has a nonlinearity, and an activation between each
+    convolution and the next convolution or linear layer), that each image's logits do not depend on the rest of the batch, and
     that every parameter gets a gradient (:func:`cnn_properties`).  Lazy layers get their
     shapes from one forward pass first.
     """

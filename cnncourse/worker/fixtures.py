@@ -7,7 +7,8 @@ the notebook, the worker's in the trusted grader), so both paths do exactly the 
 - :func:`count_student_lines`: how many lines of the student's own code ran (loop detection);
 - :func:`setup` / :func:`run_train` / :func:`run_eval`: the small models, loaders and
   optimizers of the ``train_one_epoch`` and ``evaluate`` checks, built from a spec;
-- :func:`build_model`, :func:`describe_model`, :func:`forward`, :func:`missing_gradients`:
+- :func:`build_model`, :func:`describe_model`, :func:`forward`, :func:`layer_sequence`,
+  :func:`missing_gradients`:
   what ``check_build_cnn`` asks of a model;
 - :func:`load_parameters`, :func:`make_loader`, :func:`make_optimizer`, :func:`train_epoch`,
   :func:`logits`: the graded training run, where the grader sets the starting weights and
@@ -193,27 +194,43 @@ ACTIVATIONS = frozenset({"relu", "relu6", "leaky_relu", "elu", "selu", "celu", "
                          "clamp", "clamp_min", "logsigmoid", "softsign", "tanhshrink"})
 
 
-def activations_used(model, x):
-    """Names of the activation functions (:data:`ACTIVATIONS`) that ``model(x)`` calls, eval mode, no autograd.
+#: Torch functions that make a convolution or a linear layer (``nn.Linear`` calls ``linear``; ``x @ w`` is ``matmul``).
+CONVOLUTIONS = frozenset({"conv1d", "conv2d", "conv3d"})
+LINEAR_MAPS = frozenset({"linear", "matmul", "mm", "addmm", "bilinear"})
 
-    Recorded with a ``TorchFunctionMode``, so ``nn.ReLU()``, ``F.relu(x)`` and ``x.relu()`` all count.
+
+def layer_sequence(model, x):
+    """The convolutions, activations and linear maps ``model(x)`` calls, in order (eval mode, no autograd).
+
+    A list of ``(kind, name)`` with kind ``"conv"``, ``"activation"`` (:data:`ACTIVATIONS`) or
+    ``"linear"``; everything else (pooling, batch norm, dropout, reshapes) is left out.  Recorded
+    with a ``TorchFunctionMode``, so modules (``nn.ReLU()``), functionals (``F.relu(x)``) and
+    tensor methods (``x.relu()``, ``x.relu_()``) all count.
+
+    >>> import torch
+    >>> net = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.MaxPool2d(2), torch.nn.ReLU(),
+    ...                           torch.nn.Flatten(), torch.nn.Linear(2, 3))
+    >>> layer_sequence(net, torch.zeros(1, 1, 4, 4))
+    [('conv', 'conv2d'), ('activation', 'relu'), ('linear', 'linear')]
     """
     torch = _torch()
     from torch.overrides import TorchFunctionMode
 
-    seen = set()
+    events = []
 
     class Record(TorchFunctionMode):
         def __torch_function__(self, func, types, args=(), kwargs=None):
             name = getattr(func, "__name__", "").strip("_")
-            if name in ACTIVATIONS:
-                seen.add(name)
+            kind = ("conv" if name in CONVOLUTIONS else "activation" if name in ACTIVATIONS else
+                    "linear" if name in LINEAR_MAPS else None)
+            if kind is not None:
+                events.append((kind, name))
             return func(*args, **(kwargs or {}))
 
     model.eval()
     with torch.no_grad(), Record():
         model(torch.as_tensor(x))
-    return sorted(seen)
+    return events
 
 
 def missing_gradients(model, x, y):

@@ -151,6 +151,20 @@ def pool_bw_output_size_no_plus_one(dout, x, kernel_size=2, stride=None):
     return dx
 
 
+def pool_bw_unravel_swapped(dout, x, kernel_size=2, stride=None):
+    # from the independent tester: argmax unravelled the wrong way round (a = idx % k, d = idx // k)
+    k = kernel_size; s = k if stride is None else stride
+    N, C, OH, OW = dout.shape; dx = np.zeros_like(x, dtype=float)
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    idx = int(np.argmax(x[n, c, i*s:i*s+k, j*s:j*s+k]))
+                    a, d = idx % k, idx // k
+                    dx[n, c, i*s+a, j*s+d] += dout[n, c, i, j]
+    return dx
+
+
 # ================================================================= conv2d_backward
 
 
@@ -238,6 +252,39 @@ def conv_bw_dx_assigned(dout, x, w, stride=1, padding=0):
     return _crop(dxp, padding, *x.shape[2:]), dw, dout.sum(axis=(0, 2, 3))
 
 
+def conv_bw_db_mean_over_batch(dout, x, w, stride=1, padding=0):
+    # from the independent tester: db averaged over the batch instead of summed
+    dxp, dw = _conv_loops(dout, x, w, stride, padding)
+    return _crop(dxp, padding, *x.shape[2:]), dw, dout.sum(axis=(2, 3)).mean(axis=0)
+
+
+def conv_bw_dw_unpadded(dout, x, w, stride=1, padding=0):
+    # from the independent tester: dw from windows of the unpadded x (padded only at the end, so the windows fit)
+    N, C, H, W = x.shape; F, _, KH, KW = w.shape; _, _, OH, OW = dout.shape; s = stride; p = padding
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))).astype(float)
+    xu = np.pad(x.astype(float), ((0, 0), (0, 0), (0, 2*p), (0, 2*p)))  # same size, but not shifted
+    dxp = np.zeros_like(xp); dw = np.zeros(w.shape); db = dout.sum(axis=(0, 2, 3))
+    for i in range(OH):
+        for j in range(OW):
+            win = xu[:, :, i*s:i*s+KH, j*s:j*s+KW]
+            dw += np.tensordot(dout[:, :, i, j], win, axes=([0], [0]))
+            dxp[:, :, i*s:i*s+KH, j*s:j*s+KW] += np.tensordot(dout[:, :, i, j], w, axes=([1], [0]))
+    return dxp[:, :, p:p+H, p:p+W], dw, db
+
+
+def conv_bw_dx_no_stride(dout, x, w, stride=1, padding=0):
+    # from the independent tester: dx scattered at (i, j) instead of (i*stride, j*stride); dw is right
+    N, C, H, W = x.shape; F, _, KH, KW = w.shape; _, _, OH, OW = dout.shape; s = stride; p = padding
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))).astype(float)
+    dxp = np.zeros_like(xp); dw = np.zeros(w.shape); db = dout.sum(axis=(0, 2, 3))
+    for i in range(OH):
+        for j in range(OW):
+            win = xp[:, :, i*s:i*s+KH, j*s:j*s+KW]
+            dw += np.tensordot(dout[:, :, i, j], win, axes=([0], [0]))
+            dxp[:, :, i:i+KH, j:j+KW] += np.tensordot(dout[:, :, i, j], w, axes=([1], [0]))
+    return dxp[:, :, p:p+H, p:p+W], dw, db
+
+
 # ================================================================= dense_backward
 
 
@@ -291,6 +338,16 @@ def bce_bw_dloss_dyhat(z, y):
 
 
 # ================================================================= numerical_gradient
+
+
+def num_not_restored(f, x, h=1e-5):
+    # from the independent tester: +h, then -2h, but the entry is never put back (x ends shifted by -h)
+    g = np.zeros_like(x, dtype=float)
+    for idx in np.ndindex(x.shape):
+        x[idx] += h; fp = f(x)
+        x[idx] -= 2*h; fm = f(x)
+        g[idx] = (fp - fm) / (2*h)
+    return g
 
 
 def num_forward(f, x, h=1e-5):
@@ -442,6 +499,14 @@ def _route_argmax(a1, dpooled):
 
 def _dw(image, dz1):
     return np.array([[np.sum(dz1 * image[a:a + 4, b:b + 4]) for b in range(3)] for a in range(3)])
+
+
+def toy_grads_no_relu_backward(params, image, label):
+    # from the independent tester: the ReLU backward forgotten: the gradient goes straight from the pool to the conv
+    z1, a1, h, yhat, loss = _toy_pass(params, image, label)
+    dz = yhat - label
+    dz1 = _route_argmax(a1, (dz * params["v"]).reshape(2, 2))
+    return loss, {"w": _dw(image, dz1), "b": dz1.sum(), "v": dz * h, "c": dz}
 
 
 def toy_grads_sign(params, image, label):
@@ -626,9 +691,13 @@ BANK = [
     Bug(_P, pool_bw_step_is_kernel, "stride ignored", "windows step by kernel_size"),
     Bug(_P, pool_bw_stride_default_one, "stride=None taken as 1", "stride None -> 1"),
     Bug(_P, pool_bw_no_window_offset, "window offset forgotten", "argmax position not shifted by i*stride"),
+    Bug(_P, pool_bw_unravel_swapped, "argmax unravelled the wrong way round", "a = idx % k, d = idx // k"),
     Bug(_P, pool_bw_output_size_no_plus_one, "last row and column of windows skipped", "OH = (H - k) // s, no + 1"),
     Bug(_C, conv_bw_db_per_image, "db not summed over the batch", "db = dout.sum(axis=(2, 3))"),
     Bug(_C, conv_bw_db_mean, "db averaged instead of summed", "db = dout.mean(...)"),
+    Bug(_C, conv_bw_db_mean_over_batch, "db averaged over the batch", "db = dout.sum(axis=(2, 3)).mean(axis=0)"),
+    Bug(_C, conv_bw_dw_unpadded, "dw from windows of the unpadded x", "dw's windows from x, dx's from xpad"),
+    Bug(_C, conv_bw_dx_no_stride, "dx windows not moved by the stride", "dxpad[:, :, i:i+KH, j:j+KW] += ..."),
     Bug(_C, conv_bw_dw_reset_per_image, "dw only from the last image", "dw = zeros inside the image loop"),
     Bug(_C, conv_bw_dx_full_conv_unflipped, "dx without the kernel flip", "full conv with w not rotated"),
     Bug(_C, conv_bw_dw_flipped, "dw with the kernel flipped", "window flipped in dw"),
@@ -646,6 +715,7 @@ BANK = [
     Bug(_B, bce_bw_naive_sigmoid, "compute sigmoid without overflow", "1 / (1 + exp(-z)) overflows"),
     Bug(_B, bce_bw_mean_of_batch, "averaged into one number", "np.mean(sigmoid(z) - y)"),
     Bug(_B, bce_bw_dloss_dyhat, "gradient w.r.t. ŷ instead of z", "dL/dŷ returned"),
+    Bug(_N, num_not_restored, "work on a copy", "x[idx] never put back"),
     Bug(_N, num_forward, "forward differences", "(f(x + h) - f(x)) / h"),
     Bug(_N, num_minus_at_x, "f(x - h) evaluated at x", "restored x before the minus side"),
     Bug(_N, num_all_entries_at_once, "every entry nudged at once", "f(x + h) with scalar h"),
@@ -658,6 +728,7 @@ BANK = [
     Bug(_TF, toy_fwd_convolve_flipped, "kernel flipped (true convolution)", "w[2 - a, 2 - b]"),
     Bug(_TF, toy_fwd_no_c, "dense bias c forgotten", "no + c"),
     Bug(_TF, toy_fwd_sigmoid_sign, "sigmoid with exp(+z)", "1 / (1 + exp(z))"),
+    Bug(_TG, toy_grads_no_relu_backward, "ReLU backward skipped", "no ReLU mask"),
     Bug(_TG, toy_grads_sign, "sign error in the loss gradient", "dz = y - ŷ"),
     Bug(_TG, toy_grads_pool_every_cell, "gradient sent to every cell of the pooling window", "np.kron upsampling"),
     Bug(_TG, toy_grads_mask_from_gradient, "ReLU mask taken from the gradient", "np.maximum(da1, 0)"),

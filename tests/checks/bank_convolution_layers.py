@@ -250,6 +250,38 @@ def conv_loop_over_input_rows(x, w, b, stride=1, padding=0):
     return out
 
 
+def conv_overwrite_channels(x, w, b, stride=1, padding=0):
+    # from the independent tester: `=` instead of `+=` in the channel loop: only the last input channel counts
+    x = np.asarray(x, float); w = np.asarray(w, float)
+    N, C, H, W = x.shape; F, _, KH, KW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    OH = (H + 2*padding - KH)//stride + 1; OW = (W + 2*padding - KW)//stride + 1
+    out = np.zeros((N, F, OH, OW))
+    for n in range(N):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    for c in range(C):
+                        out[n, f, i, j] = np.sum(xp[n, c, i*stride:i*stride+KH, j*stride:j*stride+KW] * w[f, c])
+                    out[n, f, i, j] += b[f]
+    return out
+
+
+def conv_plus_one_inside(x, w, b, stride=1, padding=0):
+    # from the independent tester: output size written as (H + 2p - KH + 1) // stride
+    x = np.asarray(x, float); w = np.asarray(w, float)
+    N, C, H, W = x.shape; F, _, KH, KW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    OH = (H + 2*padding - KH + 1)//stride; OW = (W + 2*padding - KW + 1)//stride
+    out = np.zeros((N, F, OH, OW))
+    for n in range(N):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    out[n, f, i, j] = np.sum(xp[n, :, i*stride:i*stride+KH, j*stride:j*stride+KW] * w[f]) + b[f]
+    return out
+
+
 # ----------------------------------------------------------------- activations
 
 
@@ -317,6 +349,17 @@ def tanh_abs_only(x):
 
 
 # ----------------------------------------------------------------- pooling
+
+
+def max_pool_ignores_stride(x, kernel_size=2, stride=None):
+    # from the independent tester: `stride` ignored, the windows always step by kernel_size
+    k = kernel_size; s = kernel_size
+    N, C, H, W = x.shape; OH = (H-k)//s+1; OW = (W-k)//s+1
+    out = np.zeros((N, C, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            out[:, :, i, j] = x[:, :, i*s:i*s+k, j*s:j*s+k].max(axis=(2, 3))
+    return out
 
 
 def max_pool_default_stride_one(x, kernel_size=2, stride=None):
@@ -508,6 +551,30 @@ def count_conv_bias_forgotten(layers, input_shape):
         else:
             rows.append((rows[-1][0] if rows else tuple(input_shape), 0, 0))
     return rows
+
+
+def count_channels_not_updated(layers, input_shape):
+    # from the independent tester: C read once from input_shape and never updated: the 2nd conv uses the
+    # input's channel count
+    C, H, W = input_shape; res = []; flat = None
+    for L in layers:
+        t = L["type"]
+        if t == "conv":
+            K = L["kernel_size"]; S = L.get("stride", 1); P = L.get("padding", 0); F = L["filters"]
+            H, W = (H+2*P-K)//S+1, (W+2*P-K)//S+1
+            res.append(((F, H, W), F*C*K*K, F)); Cout = F
+        elif t in ("maxpool", "avgpool"):
+            K = L["kernel_size"]; S = L.get("stride", K)
+            H, W = (H-K)//S+1, (W-K)//S+1
+            res.append(((Cout if res else C, H, W), 0, 0))
+        elif t == "flatten":
+            c_now = res[-1][0][0] if res else C
+            flat = c_now*H*W; res.append(((flat,), 0, 0))
+        elif t == "dense":
+            U = L["units"]; res.append(((U,), flat*U, U)); flat = U
+        else:
+            res.append((res[-1][0] if res else (C, H, W), 0, 0))
+    return res
 
 
 def count_conv_without_channels(layers, input_shape):
@@ -748,6 +815,8 @@ BANK = [
     Bug(CONV, conv_first_channel_only, "channels not summed", "only channel 0"),
     Bug(CONV, conv_output_indexed_j_i, "H/W swapped", "out[n, f, j, i] in an (OW, OH) array"),
     Bug(CONV, conv_pad_every_axis, "np.pad(x, p) pads N and C too", "np.pad(x, padding): IndexError/ValueError"),
+    Bug(CONV, conv_overwrite_channels, "only the last input channel counts", "= instead of += over the channels"),
+    Bug(CONV, conv_plus_one_inside, "+1 added before dividing by the stride", "OH = (H + 2p - KH + 1) // stride"),
     Bug(CONV, conv_loop_over_input_rows, "loop i over range(OH)", "loop over input rows by stride, out[.., i, j]"),
     Bug("check_relu", relu_np_max, "np.max instead of np.maximum", "np.max(x, 0)"),
     Bug("check_relu", relu_step_function, "returns the mask", "(x > 0) * 1.0"),
@@ -764,6 +833,7 @@ BANK = [
     Bug("check_tanh", tanh_exp_minus_2x, "inf/inf is nan", "(1 - e^-2x) / (1 + e^-2x) overflows"),
     Bug("check_tanh", tanh_half_difference, "sinh instead of tanh", "(e^x - e^-x) / 2"),
     Bug("check_tanh", tanh_abs_only, "sign of x lost", "stable formula without the sign"),
+    Bug("check_max_pool2d_forward", max_pool_ignores_stride, "stride always = kernel_size", "always steps by K"),
     Bug("check_max_pool2d_forward", max_pool_default_stride_one, "stride ignored", "stride None -> 1"),
     Bug("check_max_pool2d_forward", max_pool_window_start_without_stride, "windows not strided", "window at (i, j)"),
     Bug("check_max_pool2d_forward", max_pool_ceil_size, "partial windows at the edge kept", "ceil in the output size"),
@@ -783,6 +853,8 @@ BANK = [
     Bug("check_flatten_forward", flatten_channels_last, "channels-last order", "transpose to NHWC first"),
     Bug("check_flatten_forward", flatten_four_axes_assumed, "x.reshape(x.shape[0], -1)", "shape[1]*shape[2]*shape[3]"),
     Bug("check_count_params", count_conv_bias_forgotten, "bias forgotten", "conv biases 0"),
+    Bug("check_count_params", count_channels_not_updated, "channels not updated after a conv layer",
+        "C from input_shape for every conv"),
     Bug("check_count_params", count_conv_without_channels, "input channels ignored", "F*K*K conv weights"),
     Bug("check_count_params", count_pool_stride_default_one, "pooling stride defaults to 1",
         "L.get('stride', 1) for pooling"),

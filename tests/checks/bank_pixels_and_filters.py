@@ -6,8 +6,9 @@ correlate2d bugs call a correct padding helper, as a student's correlate2d calls
 own pad2d.  ``names`` is the text of the hint that names the bug (a listed mistake's name, or
 the case's own hint); ``what`` says the bug in a few words.
 
-Spread by difficulty: correlate2d (4 points) 19, pad2d (3) 13, conv_output_size (2) 10,
-mean_kernel (1) 6, sobel_kernels (2) 6.
+Spread by difficulty: correlate2d (4 points) 20, pad2d (3) 15, conv_output_size (2) 10,
+mean_kernel (1) 7, sobel_kernels (2) 6.  Functions marked "from the independent tester" come from a
+holdout of bugs written from the student notebooks only.
 """
 
 import numpy as np
@@ -247,6 +248,40 @@ def pad_int_output(image, padding, mode="zeros", value=0.0):
     return out
 
 
+def pad_offset_wrong(image, padding, mode="zeros", value=0.0):
+    # from the independent tester: the image copied to out[p:H, p:W], its last p rows and columns cut off
+    image = np.asarray(image, dtype=float)
+    H, W = image.shape
+    if mode not in ("zeros", "constant", "reflect", "replicate"):
+        raise ValueError("unknown mode")
+    if mode in ("reflect", "replicate"):
+        npmode = {"reflect": "reflect", "replicate": "edge"}[mode]
+        return np.pad(image, padding, mode=npmode)
+    fill = 0.0 if mode == "zeros" else value
+    out = np.full((H + 2 * padding, W + 2 * padding), fill)
+    out[padding:H, padding:W] = image[: H - padding, : W - padding] if padding else image
+    return out
+
+
+def pad_int_dtype(image, padding, mode="zeros", value=0.0):
+    # from the independent tester: the output keeps the image's dtype (an integer image stays int, 0.5 becomes 0)
+    image = np.asarray(image)
+    H, W = image.shape
+    if mode == "zeros":
+        out = np.zeros((H + 2 * padding, W + 2 * padding), dtype=image.dtype)
+        out[padding:padding + H, padding:padding + W] = image
+        return out
+    if mode == "constant":
+        out = np.full((H + 2 * padding, W + 2 * padding), value, dtype=image.dtype)
+        out[padding:padding + H, padding:padding + W] = image
+        return out
+    if mode == "reflect":
+        return np.pad(image, padding, mode="reflect")
+    if mode == "replicate":
+        return np.pad(image, padding, mode="edge")
+    raise ValueError("unknown mode")
+
+
 def pad_no_mode_check(image, padding, mode="zeros", value=0.0):
     if mode == "replicate":
         return np.pad(image, padding, mode="edge")
@@ -484,6 +519,30 @@ def corr_vectorized_no_padding(image, kernel, stride=1, padding=0, mode="zeros")
     return np.einsum("ijkl,kl->ij", windows, kernel)
 
 
+def _size_ok(n, kernel_size, stride=1, padding=0):
+    """The student's own (working) conv_output_size."""
+    if n < 1 or kernel_size < 1 or stride < 1 or padding < 0 or kernel_size > n + 2 * padding:
+        raise ValueError("argument out of range")
+    return (n + 2 * padding - kernel_size) // stride + 1
+
+
+def corr_size_from_padded(image, kernel, stride=1, padding=0, mode="zeros"):
+    # from the independent tester: OH from the padded height with the padding added again; windows that run
+    # off the end are skipped (left 0)
+    kernel = np.asarray(kernel, dtype=float)
+    xp = _pad_ok(image, padding, mode)
+    KH, KW = kernel.shape
+    Hp, Wp = xp.shape
+    OH = _size_ok(Hp, KH, stride, padding); OW = _size_ok(Wp, KW, stride, padding)
+    out = np.zeros((OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            win = xp[i*stride:i*stride+KH, j*stride:j*stride+KW]
+            if win.shape == kernel.shape:
+                out[i, j] = np.sum(win * kernel)
+    return out
+
+
 # ----------------------------------------------------------------- mean_kernel
 
 
@@ -494,6 +553,16 @@ def _shape_of(size):
     if kh < 1 or kw < 1:
         raise ValueError("size must be at least 1")
     return kh, kw
+
+
+def mean_pair_square_norm(size):
+    # from the independent tester: for a pair (KH, KW), divided by KH*KH
+    if np.isscalar(size):
+        size = (size, size)
+    KH, KW = size
+    if KH < 1 or KW < 1:
+        raise ValueError("size below 1")
+    return np.ones((KH, KW)) / (KH * KH)
 
 
 def mean_ones(size):
@@ -593,6 +662,8 @@ BANK = [
         "image[-p:][::-1] for the bottom"),
     Bug(P, pad_int_output, "create the output with dtype=float", "integer output array"),
     Bug(P, pad_no_mode_check, "raise ValueError otherwise", "unknown mode accepted"),
+    Bug(P, pad_offset_wrong, "image copied to out[padding:H, padding:W]", "out[p:H, p:W] = image[:H-p, :W-p]"),
+    Bug(P, pad_int_dtype, "create the output with dtype=float", "output made with the image's dtype"),
 
     Bug(C, corr_windows_at_i_j, "windows not moved by the stride", "windows start at (i, j)"),
     Bug(C, corr_windows_from_unpadded_image, "windows taken from the unpadded image",
@@ -614,6 +685,8 @@ BANK = [
     Bug(C, corr_pad_top_left_only, "padding only on one side", "pad ((p, 0), (p, 0))"),
     Bug(C, corr_reflect_symmetric, "reflect repeats the edge pixel", "'symmetric' for reflect"),
     Bug(C, corr_vectorized_no_padding, "padding ignored", "sliding windows of the unpadded image"),
+    Bug(C, corr_size_from_padded, "padding counted twice in the output size",
+        "OH = conv_output_size(Hp, KH, stride, padding) from the padded height"),
 
     Bug(M, mean_ones, "unnormalized mean kernel", "np.ones"),
     Bug(M, mean_divided_by_side, "divided by the side, not the area", "/ kh"),
@@ -621,6 +694,7 @@ BANK = [
     Bug(M, mean_width_first, "H/W swapped", "shape (kw, kh)"),
     Bug(M, mean_int_only, "`size` may also be a pair (KH, KW)", "only an int size"),
     Bug(M, mean_no_size_check, "a kernel needs at least one entry", "no ValueError for size 0"),
+    Bug(M, mean_pair_square_norm, "divided by KH*KH, not KH*KW", "ones / (kh * kh) for a pair"),
 
     Bug(K, sobel_returned_in_wrong_order, "kx and ky swapped", "return ky, kx"),
     Bug(K, sobel_convolution_signs, "sign flipped", "[1, 0, -1] columns"),

@@ -271,6 +271,22 @@ def im2col_square_kernels_only(x, kernel_size, stride=1, padding=0):
     return cols.reshape(c * kh * kw, n * oh * ow)
 
 
+def im2col_loops_over_positions(x, kernel_size, stride=1, padding=0):
+    # from the independent tester: right values, but a Python loop over images and output positions
+    x = np.asarray(x, dtype=float); KH, KW = _pair(kernel_size); s = stride; p = padding
+    N, C, H, W = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    OH = (H + 2*p - KH)//s + 1; OW = (W + 2*p - KW)//s + 1
+    cols = np.zeros((C*KH*KW, N*OH*OW))
+    col = 0
+    for n in range(N):
+        for i in range(OH):
+            for j in range(OW):
+                cols[:, col] = xp[n, :, i*s:i*s+KH, j*s:j*s+KW].reshape(-1)
+                col += 1
+    return cols
+
+
 # ------------------------------------------------------------------ conv2d_forward_im2col
 
 def _sizes(x, w, stride, padding):
@@ -463,6 +479,35 @@ def cnn_without_pooling_too_big():
                          nn.Flatten(), nn.Linear(16 * 28 * 28, 10))
 
 
+def cnn_missing_relu_after_second_conv():
+    # from the independent tester: the ReLU after the second convolution forgotten (conv -> batch norm -> pool)
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(32*7*7, 10))
+
+
+def cnn_conv_conv_no_nonlinearity():
+    # from the independent tester's probes: two convolutions back to back, no activation between them
+    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(),
+                         nn.MaxPool2d(4), nn.Flatten(), nn.Linear(8*7*7, 10))
+
+
+def cnn_last_conv_no_relu():
+    # from the independent tester's probes: the last convolution goes straight to Flatten/Linear
+    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(8, 16, 3, padding=1), nn.Flatten(), nn.Linear(16*14*14, 10))
+
+
+def cnn_in_features_rounded_up():
+    # from the independent tester: in_features as if 28 -> 14 -> 7 -> 4 after three poolings (it is 3)
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64*4*4, 10))
+
+
 # ------------------------------------------------------------------ train_one_epoch
 
 def train_never_zeroes(model, loader, optimizer, loss_fn):
@@ -615,6 +660,15 @@ def train_returns_loss_tensor(model, loader, optimizer, loss_fn):
     return total / n
 
 
+def train_no_train_mode(model, loader, optimizer, loss_fn):
+    # from the independent tester: model.train() never called (the model stays in eval mode after evaluate())
+    total = 0.0; n = 0
+    for x, y in loader:
+        optimizer.zero_grad(); loss = loss_fn(model(x), y); loss.backward(); optimizer.step()
+        total += loss.item() * len(y); n += len(y)
+    return total / n
+
+
 # ------------------------------------------------------------------ evaluate
 
 def eval_over_len_loader(model, loader):
@@ -757,6 +811,7 @@ BANK = [
     Bug(_I, im2col_reshaped_to_rows, "windows as rows (reshaped)", "reshape(N*OH*OW, C*KH*KW)"),
     Bug(_I, im2col_view_reshaped_without_transpose, "windows reshaped without moving their axes",
         "sliding_window_view reshaped without a transpose"),
+    Bug(_I, im2col_loops_over_positions, "build all windows at once", "loop over images and output positions"),
     Bug(_I, im2col_kernel_pair_swapped, "kernel height and width swapped", "kw, kh = kernel_size"),
     Bug(_I, im2col_output_like_input, "create the output with dtype=float", "output dtype taken from x"),
     Bug(_I, im2col_size_without_plus_one, "output size without the + 1", "OH = (H + 2p - KH) // s"),
@@ -791,6 +846,13 @@ BANK = [
     Bug(_B, cnn_conv_channels_do_not_chain, "in_channels must equal", "second conv expects 32 channels, gets 16"),
     Bug(_B, cnn_returns_the_class, "not its output or its class", "returns the class, not an instance"),
     Bug(_B, cnn_layer_never_called, "every layer you create must be used in forward", "a layer defined but never called"),
+    Bug(_B, cnn_missing_relu_after_second_conv, "the 2nd convolution's output goes on without an activation",
+        "conv -> batch norm -> pool, no ReLU after the 2nd conv"),
+    Bug(_B, cnn_conv_conv_no_nonlinearity, "the 1st convolution's output goes on without an activation",
+        "two convolutions back to back"),
+    Bug(_B, cnn_last_conv_no_relu, "the 2nd convolution's output goes on without an activation",
+        "last conv straight into Flatten/Linear"),
+    Bug(_B, cnn_in_features_rounded_up, "needs in_features = channels x height x width", "64*4*4 after 3 poolings"),
     Bug(_B, cnn_without_pooling_too_big, "pool earlier or use fewer channels", "no pooling: 125k parameters"),
     # train_one_epoch
     Bug(_T, train_never_zeroes, "gradients not zeroed", "no zero_grad()"),
@@ -800,6 +862,7 @@ BANK = [
     Bug(_T, train_step_before_backward, "A step before backward finds no gradients", "step() before backward()"),
     Bug(_T, train_step_after_the_loop, "optimizer.step() after the loop", "step() once, after the loop"),
     Bug(_T, train_mode_not_called, "model not put in training mode", "model.train without parentheses"),
+    Bug(_T, train_no_train_mode, "model not put in training mode", "model.train() never called"),
     Bug(_T, train_mean_of_batch_means, "loss averaged over batches, not examples", "mean of the batch losses"),
     Bug(_T, train_sum_of_batch_means, "loss summed, not averaged", "returns the sum of the batch losses"),
     Bug(_T, train_weighted_over_len_loader, "divided by the number of batches", "weighted total / len(loader)"),

@@ -60,6 +60,7 @@ def pad_numpy(image, padding, mode="zeros", value=0.0):
     np_mode = {"zeros": "constant", "constant": "constant", "reflect": "reflect", "replicate": "edge"}
     if mode not in np_mode:
         raise ValueError(f"unknown mode {mode}")
+    image = image.astype(float)  # np.pad keeps an integer image's dtype (and would truncate value=0.5)
     if np_mode[mode] == "constant":
         return np.pad(image, padding, constant_values=value if mode == "constant" else 0)
     return np.pad(image, padding, mode=np_mode[mode])
@@ -74,7 +75,8 @@ def pad_slices(image, padding, mode="zeros", value=0.0):
         return image.astype(float)
     if mode in ("zeros", "constant"):
         h, w = image.shape
-        out = np.full((h + 2 * p, w + 2 * p), value if mode == "constant" else 0.0, dtype=image.dtype)
+        out = np.full((h + 2 * p, w + 2 * p), value if mode == "constant" else 0.0,
+                      dtype=image.dtype if image.dtype.kind == "f" else float)  # float32 stays float32
         out[p:p + h, p:p + w] = image
         return out
     if mode == "replicate":
@@ -195,7 +197,7 @@ def corr_no_stride(image, kernel, stride=1, padding=0, mode="zeros"):
 
 def corr_output_like_inputs(image, kernel, stride=1, padding=0, mode="zeros"):
     """Right values, but the output takes the inputs' dtype: integer for an 8-bit image."""
-    padded = pad_numpy(image, padding, mode)
+    padded = np.pad(image, padding, mode={"zeros": "constant", "reflect": "reflect", "replicate": "edge"}[mode])
     kh, kw = kernel.shape
     oh = (padded.shape[0] - kh) // stride + 1
     ow = (padded.shape[1] - kw) // stride + 1
@@ -203,4 +205,16 @@ def corr_output_like_inputs(image, kernel, stride=1, padding=0, mode="zeros"):
     for a in range(kh):
         for b in range(kw):
             out += kernel[a, b] * padded[a:a + stride * (oh - 1) + 1:stride, b:b + stride * (ow - 1) + 1:stride]
+    return out
+
+
+def pad_output_like_image(image, padding, mode="zeros", value=0.0):
+    """Right values for float images, but the output takes the image's dtype: an integer image stays int."""
+    if mode not in ("zeros", "constant", "reflect", "replicate"):
+        raise ValueError(f"unknown mode {mode!r}")
+    if mode in ("reflect", "replicate"):
+        return np.pad(image, padding, mode="reflect" if mode == "reflect" else "edge")
+    h, w = image.shape
+    out = np.full((h + 2 * padding, w + 2 * padding), value if mode == "constant" else 0, dtype=image.dtype)
+    out[padding:padding + h, padding:padding + w] = image
     return out

@@ -342,3 +342,59 @@ def evaluate_over_dataset_len(model, loader):
             _, pred = torch.max(model(x), 1)
             correct += int((pred == y).sum())
     return correct / len(loader.dataset)
+
+
+# ------------------------------------------------------------------ an activation after each convolution
+
+class ManyActivations(nn.Module):
+    """A different activation after each of four convolutions, as a module, a functional or a tensor method;
+    batch norm before one activation and after another."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1, self.c2 = nn.Conv2d(1, 8, 3, padding=1), nn.Conv2d(8, 8, 3, padding=1)
+        self.c3, self.c4 = nn.Conv2d(8, 16, 3, padding=1), nn.Conv2d(16, 16, 3, padding=1)
+        self.bn, self.act = nn.BatchNorm2d(8), nn.LeakyReLU(0.1)
+        self.fc = nn.Linear(16 * 7 * 7, 10)
+
+    def forward(self, x):
+        x = nn.functional.gelu(self.bn(self.c1(x)))
+        x = torch.max_pool2d(self.c2(x).relu_(), 2)
+        x = self.c3(x)
+        x = x * torch.sigmoid(x)  # SiLU written out
+        x = torch.max_pool2d(torch.tanh(self.act(self.c4(x))), 2)
+        return self.fc(x.flatten(1))
+
+
+def cnn_many_activations():
+    return ManyActivations()
+
+
+def cnn_activation_before_batchnorm():
+    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ELU(), nn.BatchNorm2d(8), nn.MaxPool2d(2),
+                         nn.Conv2d(8, 16, 3, padding=1), nn.SiLU(), nn.BatchNorm2d(16), nn.AvgPool2d(2),
+                         nn.Flatten(), nn.Linear(16 * 7 * 7, 10))
+
+
+def cnn_fully_convolutional():
+    """The last convolution gives the 10 class scores (averaged over positions): no activation after it."""
+    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 10, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+
+def cnn_second_conv_without_activation():
+    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
+
+
+def cnn_two_convs_back_to_back():
+    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(),
+                         nn.MaxPool2d(4), nn.Flatten(), nn.Linear(8 * 7 * 7, 10))
+
+
+def cnn_dropout_after_last_conv():
+    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(8, 16, 3, padding=1), nn.Dropout2d(0.2), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(16 * 7 * 7, 10))

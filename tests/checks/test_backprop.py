@@ -70,3 +70,22 @@ def test_backward_checks_report_the_numerical_gradient_error(capsys):
     assert "largest relative error against numerical gradients" in capsys.readouterr().out
     with pytest.raises(CheckFailed, match=r"Against a centred numerical gradient your result has relative error"):
         cb.check_conv2d_backward(dx_not_flipped)
+
+
+def test_a_crash_on_the_first_padded_case_names_the_padding():
+    """dw's windows sliced from x itself (not xpad) run off its edge once there is padding, and the code raises."""
+    def dw_from_x(dout, x, w, stride=1, padding=0):
+        n, c, h, wd = x.shape
+        kh, kw = w.shape[2:]
+        xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+        dxpad, dw = np.zeros(xpad.shape), np.zeros(w.shape)
+        for i in range(dout.shape[2]):
+            for j in range(dout.shape[3]):
+                rows, cols = slice(i * stride, i * stride + kh), slice(j * stride, j * stride + kw)
+                dw += np.einsum("nf,nckl->fckl", dout[:, :, i, j], x[:, :, rows, cols])  # x, not xpad
+                dxpad[:, :, rows, cols] += np.einsum("nf,fckl->nckl", dout[:, :, i, j], w)
+        return dxpad[:, :, padding:padding + h, padding:padding + wd], dw, dout.sum(axis=(0, 2, 3))
+
+    with pytest.raises(CheckFailed, match=r"'padding 1': it raised ValueError: .*\n  Hint: the cases without padding "
+                                          r"passed: take the windows for dw \*and\* dx from xpad"):
+        cb.check_conv2d_backward(dw_from_x)

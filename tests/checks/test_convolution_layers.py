@@ -5,6 +5,7 @@ import pytest
 from checks import bank_convolution_layers, suite
 from checks import impls_convolution_layers as impl
 
+from cnncourse.checks import CheckFailed
 from cnncourse.checks import convolution_layers as cl
 from cnncourse.ref import activations, conv, layer_specs, layers, pool
 
@@ -97,3 +98,19 @@ def test_warnings_outside_forbidden_cases_reach_the_student():
 
     with pytest.warns(RuntimeWarning, match="divide by zero"):
         cl.check_relu(noisy_relu)
+
+
+def test_channels_not_updated_wins_over_input_channels_ignored():
+    """C read once from input_shape matches "input channels ignored" on a 1-channel input too; the mistake that
+    explains every case (a single conv on 3 channels is right) wins, and F*K*K code keeps its own hint."""
+    message = _failure(cl.check_count_params, bank_convolution_layers.count_channels_not_updated)
+    assert "Hint: channels not updated after a conv layer: C must become the previous conv's filters" in message
+    assert "input channels ignored" not in message
+    message = _failure(cl.check_count_params, bank_convolution_layers.count_conv_without_channels)
+    assert "'conv on 3 input channels'" in message and "Hint: input channels ignored" in message
+
+
+def _failure(check, student):
+    with pytest.raises(CheckFailed) as info:
+        check(student)
+    return str(info.value)

@@ -39,6 +39,8 @@ BUGGY = [
     (pf.check_sobel_kernels, impl.sobel_only_kx, "expected a tuple (kx, ky) of two arrays, got ndarray"),
     (pf.check_pad2d, impl.pad_transposed, "expected shape (4, 5), got (5, 4).\n  Hint: H/W swapped"),
     (pf.check_correlate2d, impl.corr_no_stride, "'stride 2': expected shape (4, 3), got (7, 6).\n  Hint: stride ignored"),
+    (pf.check_pad2d, impl.pad_output_like_image, ("'an integer image, constant 0.5: a float result': expected a "
+     "floating-point array, got dtype int64.\n  Hint: an integer array truncates fractions")),
     (pf.check_correlate2d, impl.corr_output_like_inputs, "'an 8-bit image and an integer kernel: a float result': expected a floating-point array, got dtype int64."),
 ]
 

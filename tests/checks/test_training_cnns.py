@@ -23,6 +23,8 @@ CORRECT = [
     (cb.check_evaluate, impl.evaluate_ok), (cb.check_evaluate, impl.evaluate_inference_mode),
     (cb.check_build_cnn, impl.cnn_dropout_head), (cb.check_train_one_epoch, impl.train_over_dataset_len),
     (cb.check_evaluate, impl.evaluate_over_dataset_len),
+    (cb.check_build_cnn, impl.cnn_many_activations), (cb.check_build_cnn, impl.cnn_activation_before_batchnorm),
+    (cb.check_build_cnn, impl.cnn_fully_convolutional),
 ]
 
 BUGGY = [
@@ -46,6 +48,13 @@ BUGGY = [
     (cb.check_evaluate, impl.evaluate_over_len_loader, "Hint: divided by the number of batches"),
     (cb.check_evaluate, impl.evaluate_count, "Hint: returned the number of correct predictions"),
     (cb.check_build_cnn, impl.cnn_max_pool_only, "max pooling is its only nonlinearity.\n  Hint: put an activation"),
+    (cb.check_build_cnn, impl.cnn_second_conv_without_activation, ("'an activation after each convolution': no "
+     "activation between the 2nd convolution and the linear layer after it.\n  Hint: the 2nd convolution's output "
+     "goes on without an activation")),
+    (cb.check_build_cnn, impl.cnn_two_convs_back_to_back, ("no activation between the 1st convolution and the next "
+     "convolution.\n  Hint: the 1st convolution's output goes on without an activation")),
+    (cb.check_build_cnn, impl.cnn_dropout_after_last_conv,
+     "Hint: the 2nd convolution's output goes on without an activation"),
 ]
 
 REFERENCES = [
