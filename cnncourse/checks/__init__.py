@@ -9,16 +9,17 @@ through :func:`hidden`, with ``hidden=True``::
     checks.hidden().pixels_and_filters.check_pad2d(pad2d, hidden=True)
 
 The machinery the checks are written with (:class:`Case`, :class:`Mistake`,
-:class:`Mismatch`, :func:`run_check`, :class:`Property`, :func:`check_properties`, ...) lives
-in :mod:`cnncourse.checks._core` and is re-exported here.
+:class:`Mismatch`, :func:`run_check`, ...) lives in :mod:`cnncourse.checks._core`, the checks of
+what a function builds (:class:`Property`, :func:`check_properties`, ...) in
+:mod:`cnncourse.checks._properties`; both are re-exported here.
 """
 
 import importlib
 import sys
 
 from ..display import show_failures_first
-from ._core import (Case, CheckFailed, FixtureDriver, Mismatch, Mistake, Property, Subject, check_properties,
-                    compare, grading_seed, hidden_rng, random_array, run_check, run_student)
+from ._core import Case, CheckFailed, Mismatch, Mistake, compare, grading_seed, hidden_rng, random_array, run_check, run_student
+from ._properties import FixtureDriver, Property, Subject, check_properties
 
 show_failures_first(CheckFailed)  # in a notebook, a failing check shows its message first, not the course's frames
 

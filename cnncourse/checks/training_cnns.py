@@ -17,8 +17,8 @@ import numpy as np
 
 from ..ref import conv
 from ..ref.conv import _kernel_pair
-from ._core import (Case, FixtureDriver, Mismatch, Mistake, Property, check_properties, grading_seed,
-                    hidden_rng, random_array, require_no_position_loop, require_student_function, run_check)
+from ._core import Case, Mismatch, Mistake, grading_seed, hidden_rng, random_array, require_student_function, run_check
+from ._properties import FixtureDriver, Property, check_properties, require_no_position_loop
 from .convolution_layers import conv_layer_cases
 
 _rand = functools.partial(random_array, integers=(-3, 4))  # as module 02's layer cases

@@ -39,3 +39,8 @@ def _stable_sigmoid(x):
     """sigmoid(x) via z = exp(-|x|) <= 1: no overflow (shared with the backprop module and the checks)."""
     z = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+
+
+def _correlate(x, w, stride=1, padding=0):
+    """Batched multi-channel cross-correlation without checks or bias: (N, C, H, W), (F, C, KH, KW) -> (N, F, OH, OW)."""
+    return np.einsum("ncijkl,fckl->nfij", _windows(_pad(x, padding), *w.shape[2:], stride), w)

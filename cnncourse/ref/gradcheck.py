@@ -50,6 +50,11 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
     return _centred_differences(f, x, h)
 
 
+def _centred_gradient(f, x, h=1e-6):
+    """Centred differences on a float64 copy of ``x`` (the checks' numerical gradient, unguarded)."""
+    return _centred_differences(f, np.array(x, dtype=np.float64), h)
+
+
 def _centred_differences(f, x, h):
     """:func:`numerical_gradient` without its checks and its guard (the checks grade with it).
 

@@ -8,7 +8,7 @@ from conftest import Spy
 
 from cnncourse.checks import CheckFailed
 from cnncourse.checks import training_cnns as cb
-from cnncourse.checks._core import count_student_lines
+from cnncourse.checks._properties import count_student_lines
 from cnncourse.ref import conv
 from cnncourse.torch_ref import training as ref
 
