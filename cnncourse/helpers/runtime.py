@@ -36,24 +36,23 @@ def _cores() -> int:
 #: Threads for PyTorch's intra-op pool unless ``CNNCOURSE_THREADS`` says otherwise: 2 (1 on a
 #: one-core machine), *if* waiting threads sleep (``OMP_WAIT_POLICY=PASSIVE`` when torch was
 #: imported); otherwise :func:`configure_threads` uses 1.  Measured with ``benchmarks/threads.py``
-#: on a 2-core VM shared with other work (issue 11): seconds for 30 training batches of 128 of
-#: ``build_cnn``, median of 5 / of 9 fresh processes (two runs; the second PASSIVE only):
+#: on a 2-core VM (issue 11): seconds for 30 training batches of 128 of ``build_cnn``, median of 5
+#: fresh processes, on the idle machine and with 2 busy-loop processes running:
 #:
-#: ==================  ===========================  ============================
-#: threads, policy     no extra load (loadavg 2-5)  2 busy loops (loadavg 3-13)
-#: ==================  ===========================  ============================
-#: 1, unset (spins)    1.9                          11.8
-#: 1, PASSIVE          1.5 / 1.5                    7.5 / 6.0
-#: 2, unset (spins)    4.7 (one run 13)             26.4 (one run 111)
-#: 2, PASSIVE          1.6 / 1.2                    4.1 / 4.6
-#: ==================  ===========================  ============================
+#: ==================  ==============  =====================  ============================
+#: threads, policy     idle            2 busy loops           shared VM, 2 busy loops
+#: ==================  ==============  =====================  ============================
+#: 1, unset (spins)    1.40            2.20                   11.8
+#: 1, PASSIVE          1.44            2.32                   7.5 / 6.0
+#: 2, unset (spins)    0.79            3.67 (one run 8.6)     26.4 (one run 111)
+#: 2, PASSIVE          0.98            2.38                   4.1 / 4.6
+#: ==================  ==============  =====================  ============================
 #:
-#: Spinning waits are the slowdown the issue saw: 2 threads 3-3.5x slower than 1 in the median,
-#: one run 15x the 1-thread median, and under load 7x the CPU time burnt.  Sleeping waits remove it:
-#: then 2 threads take 0.55-0.8x the time of 1 under load (they get twice the CPU share) and
-#: 0.8-1.1x without.  The dense network (0.1-0.75 s for 30 batches, sleeping waits) agrees under load (2 sleeping
-#: threads 0.5x of 1, 2 spinning 5.4x) and is 0.03 s slower with 2 threads without it.
-#: More than 2 threads was not measured (2-core machine).
+#: (the last column: other engineers' work on the machine as well, loadavg 3-13.)  Idle, 2
+#: threads take 0.55-0.7x the time of 1; under load spinning waits make 2 threads 1.6x (and up
+#: to 15x in single runs) slower than 1, while sleeping waits keep them level with 1 thread or
+#: faster.  So: 2 sleeping threads, the best choice that is never much worse.  The dense network
+#: (0.1 s for 30 batches) hardly cares.  More than 2 threads was not measured (2-core machine).
 DEFAULT_THREADS = min(2, _cores())
 
 #: Read by OpenMP when torch is first imported: waiting threads sleep instead of spinning.
