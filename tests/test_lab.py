@@ -72,6 +72,8 @@ def course_lab(target, tmp_path):
     args = " ".join([f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.token={TOKEN}",
                      f"--LabApp.user_settings_dir={tmp_path / 'user-settings'}",
                      f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+                     # JupyterLab makes a checkpoint of each notebook it opens: not in the course folders
+                     f"--FileCheckpoints.checkpoint_dir={tmp_path / 'checkpoints'}",
                      "--LabApp.expose_app_in_browser=True"])  # lets the test open documents by command
     with open(tmp_path / f"{target}.log", "w+b") as log:
         proc = subprocess.Popen(["make", target, f"PORT={port}", f"LAB_ARGS={args}"], cwd=ROOT, stdout=log,

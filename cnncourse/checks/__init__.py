@@ -40,11 +40,13 @@ def fresh():
     """Reload every loaded ``cnncourse`` module (helpers first) and return ``cnncourse.checks``.
 
     ``importlib.reload`` re-executes each module in its own namespace, so functions a
-    student imported earlier see the restored globals too.  The checks come last, this
-    package after its submodules (it re-exports names of :mod:`._core`).
+    student imported earlier see the restored globals too.  Every package comes after the
+    plain modules (a facade such as :mod:`cnncourse.plot` re-exports its submodules' names, so
+    it must see the reloaded ones); the checks come last, this package after its submodules.
     """
     loaded = sorted((name for name in sys.modules if name == "cnncourse" or name.startswith("cnncourse.")),
-                    key=lambda name: (name.startswith("cnncourse.checks"), name == __name__, name.count("."), name))
+                    key=lambda name: (name.startswith("cnncourse.checks"), name == __name__,
+                                      hasattr(sys.modules[name], "__path__"), name.count("."), name))
     for name in loaded:
         importlib.reload(sys.modules[name])
     for name in MODULES:
