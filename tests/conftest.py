@@ -131,3 +131,14 @@ def leaf(a, grad=False):
     import torch
 
     return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+
+
+def stop_process_group(proc, timeout=20):
+    """Stop a server started with ``start_new_session=True`` (e.g. `make lab`) and all its children."""
+    import signal
+
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)

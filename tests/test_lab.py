@@ -8,7 +8,6 @@ Chromium (Debian's `chromium`) with playwright. They skip, saying why, without e
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -18,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, stop_process_group
 
 LECTURE = "notebooks/01_pixels_and_filters_lecture.ipynb"
 ASSIGNMENT = "assignments/01_pixels_and_filters/01_pixels_and_filters.ipynb"
@@ -92,11 +91,7 @@ def course_lab(target, tmp_path):
                     time.sleep(0.5)
             yield base
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+            stop_process_group(proc)
 
 
 def _get(url):

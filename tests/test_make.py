@@ -1,14 +1,12 @@
 """The README's commands: `make lab` serves JupyterLab; a second `make` reinstalls nothing; the
 commands that run the course's code share its thread policy."""
 
-import os
-import signal
 import socket
 import subprocess
 import time
 import urllib.request
 
-from conftest import ROOT
+from conftest import ROOT, stop_process_group
 
 
 def _free_port():
@@ -68,9 +66,5 @@ def test_make_lab_serves_jupyterlab_on_the_course():
                                     timeout=10) as response:
             assert response.status == 200  # the landing notebook is served from the course root
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_process_group(proc)
         proc.stdout.close()
