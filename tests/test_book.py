@@ -79,6 +79,10 @@ def _check_pages(build):
         for module in course.MODULES:
             page.goto((build / "html" / Path(module.lecture).with_suffix(".html")).as_uri())
             page.wait_for_load_state("load")
+            # the equations are typeset by the site's own MathJax (book/_ext/offline_mathjax.py): offline too
+            page.wait_for_function("""() => [...document.querySelectorAll('main .math.notranslate')].every(
+                m => m.querySelector('.MathJax, .MathJax_Display'))""", timeout=120_000)
+            assert page.evaluate("() => document.querySelectorAll('main .math .merror').length") == 0
             seen = page.evaluate("""() => ({
                 h1: document.querySelector('main h1') && document.querySelector('main h1').textContent,
                 figures: [...document.querySelectorAll('main .cell_output img')].map(i => i.naturalWidth),
