@@ -184,12 +184,13 @@ def conv2d_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray, stride: int 
 
 
 def _kernel_pair(kernel_size):
-    """``kernel_size`` as (KH, KW): an int k means (k, k)."""
-    if isinstance(kernel_size, (tuple, list)) and len(kernel_size) == 2:
-        return tuple(v.require_int("kernel_size", k, minimum=1) for k in kernel_size)
+    """``kernel_size`` as (KH, KW): an int k means (k, k).  Also module 05's torch references use it."""
     if isinstance(kernel_size, (tuple, list)):
-        raise ValueError(v.message("kernel_size", "be an int or a pair (KH, KW)", repr(kernel_size)))
-    k = v.require_int("kernel_size", kernel_size, minimum=1, fix="Pass an int such as 3, or a pair (KH, KW).")
+        if len(kernel_size) != 2:
+            raise ValueError(v.message("kernel_size", "be an int or a pair (KH, KW)", repr(tuple(kernel_size)),
+                                       "Pass an int such as 3, or a pair such as (3, 5)."))
+        return tuple(v.require_int(f"kernel_size[{i}]", k, minimum=1) for i, k in enumerate(kernel_size))
+    k = v.require_int("kernel_size", kernel_size, minimum=1, fix="Pass an int such as 3, or a pair such as (3, 5).")
     return k, k
 
 
