@@ -177,12 +177,9 @@ PAD2D_MISTAKES = [
                  "(H + 2*padding, W + 2*padding)."),
     Mistake("padded twice as much", args=lambda a: {"padding": 2 * a.padding},
             hint="`padding` is already per side: add `padding` pixels to each side, not 2*padding."),
-    Mistake("image shifted by one pixel", output=lambda out, a: _shifted_pad(a, 1),
-            hint="out[padding + r, padding + c] is image[r, c]: subtract exactly `padding` from the output index "
-                 "(r = i - padding), no more and no less."),
-    Mistake("image shifted by one pixel", output=lambda out, a: _shifted_pad(a, -1),
-            hint="out[padding + r, padding + c] is image[r, c]: subtract exactly `padding` from the output index "
-                 "(r = i - padding), no more and no less."),
+    *(Mistake("image shifted by one pixel", output=lambda out, a, d=d: _shifted_pad(a, d),  # either direction
+              hint="out[padding + r, padding + c] is image[r, c]: subtract exactly `padding` from the output index "
+                   "(r = i - padding), no more and no less.") for d in (1, -1)),
     Mistake("replicate copies the pixel next to the edge",
             output=lambda out, a: _indexed_pad(out, a, "replicate", _neighbour),
             hint="replicate repeats the edge pixel itself: image[0] on top, image[-1] (row H-1) at the bottom, "
