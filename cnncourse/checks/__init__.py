@@ -23,7 +23,7 @@ from ._properties import FixtureDriver, Property, Subject, check_properties
 
 show_failures_first(CheckFailed)  # in a notebook, a failing check shows its message first, not the course's frames
 
-MODULES = ("pixels_and_filters", "convolution_layers", "backprop", "training_cnns")
+MODULES = ("pixels_and_filters", "convolution_layers", "backprop", "training_cnns", "architectures")
 
 __all__ = ["CheckFailed", "fresh", "hidden", "Case", "Mistake", "Mismatch", "Property", "Subject", "run_check",
            "check_properties", "compare", "run_student", "FixtureDriver", "grading_seed", "hidden_rng",

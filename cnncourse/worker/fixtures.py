@@ -308,3 +308,191 @@ def logits(model, x, batch_size=500):
 def call(func, *args, **kwargs):
     """``func(*args, **kwargs)``: lets the grader call a notebook function on worker-side objects."""
     return func(*args, **kwargs)
+
+
+# ------------------------------------------------------------------ module 05: blocks and counts
+
+#: The layers whose weights the block checks set: their kind, by class.
+_UNIT_KINDS = {"Conv2d": "conv", "BatchNorm2d": "bn", "Linear": "linear"}
+
+
+def block_units(model):
+    """Plain facts about a block the student built: its weighted layers, other parameters, borrowed classes.
+
+    ``units`` lists every ``nn.Conv2d``, ``nn.BatchNorm2d`` and ``nn.Linear`` as a dict
+    (``name`` its path, ``kind`` conv / bn / linear, ``shape`` its weight's shape, ``bias``,
+    and its settings), in registration order.  ``loose`` names parameters outside such layers;
+    ``borrowed`` names submodules whose class comes from torchvision; ``lazy`` is True when a
+    parameter is not initialized yet.
+
+    >>> import torch
+    >>> facts = block_units(torch.nn.Sequential(torch.nn.Conv2d(2, 4, 3, bias=False), torch.nn.BatchNorm2d(4)))
+    >>> [(u["name"], u["kind"], u["shape"], u["bias"]) for u in facts["units"]]
+    [('0', 'conv', [4, 2, 3, 3], False), ('1', 'bn', [4], True)]
+    """
+    torch = _torch()
+    nn = torch.nn
+    if not isinstance(model, nn.Module):
+        return {"is_module": False, "type": type(model).__name__}
+    units, owned = [], set()
+    for name, m in model.named_modules():
+        kind = next((k for cls, k in _UNIT_KINDS.items() if type(m) is getattr(nn, cls)), None)
+        if kind is None:
+            continue
+        unit = {"name": name, "kind": kind, "bias": m.bias is not None}
+        if kind == "bn":
+            unit.update(shape=[m.num_features], affine=m.affine, tracks=m.track_running_stats, eps=float(m.eps),
+                        momentum=None if m.momentum is None else float(m.momentum))
+            unit["bias"] = m.affine
+        else:
+            unit["shape"] = list(m.weight.shape)
+        if kind == "conv":
+            unit.update(stride=list(m.stride), padding=list(m.padding) if not isinstance(m.padding, str)
+                        else m.padding, groups=m.groups, dilation=list(m.dilation))
+        units.append(unit)
+        owned.update(id(p) for p in m.parameters(recurse=False))
+    loose = [name for name, p in model.named_parameters() if id(p) not in owned]
+    borrowed = sorted({type(m).__module__ + "." + type(m).__name__ for m in model.modules()
+                       if type(m).__module__.startswith("torchvision")})
+    lazy = any(isinstance(p, nn.parameter.UninitializedParameter) for p in model.parameters())
+    return {"is_module": True, "type": type(model).__name__, "units": units, "loose": loose, "borrowed": borrowed,
+            "lazy": lazy}
+
+
+def block_call_order(model, x):
+    """Names of the weighted layers (as in :func:`block_units`) in the order ``model(x)`` first uses their tensors.
+
+    Recorded with a ``TorchFunctionMode``: a layer counts as used when one of its weights or
+    running statistics enters a torch function, so ``self.conv(x)`` and ``F.conv2d(x,
+    self.conv.weight)`` both count.
+    """
+    torch = _torch()
+    from torch.overrides import TorchFunctionMode
+
+    owner = {}
+    for name, m in model.named_modules():
+        if any(type(m) is getattr(torch.nn, cls) for cls in _UNIT_KINDS):
+            for t in [*m.parameters(recurse=False), *m.buffers(recurse=False)]:
+                owner[id(t)] = name
+    order = []
+
+    def visit(value):
+        if isinstance(value, torch.Tensor):
+            name = owner.get(id(value))
+            if name is not None and name not in order:
+                order.append(name)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                visit(v)
+
+    class Record(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            visit(args)
+            visit(list((kwargs or {}).values()))
+            return func(*args, **(kwargs or {}))
+
+    x = torch.as_tensor(x)
+    model.to(x.dtype)
+    model.eval()
+    with torch.no_grad(), Record():
+        model(x)
+    return order
+
+
+def _load_unit(module, values, dtype):
+    """Copy the grader's ``values`` (weight, bias, running_mean, running_var) into one layer."""
+    torch = _torch()
+    with torch.no_grad():
+        for key, value in values.items():
+            target = getattr(module, key, None)
+            if isinstance(target, torch.Tensor):
+                target.copy_(torch.as_tensor(value, dtype=dtype))
+    if getattr(module, "num_batches_tracked", None) is not None:
+        module.num_batches_tracked.zero_()
+
+
+def block_outputs(model, values, mappings, x, train=False, grad_seed=None):
+    """Run ``model`` on ``x`` once per mapping of the grader's weights onto its layers.
+
+    ``values``: the grader's weights, by its own layer key (a dict of ``weight``, ``bias``,
+    ``running_mean``, ``running_var`` arrays); ``mappings``: a list of {student layer name:
+    grader key}.  For each mapping the weights are loaded, the model runs in train or eval mode,
+    and the result is (output, {layer: [running_mean, running_var]} afterwards, dL/dx for
+    L = sum(output * g) or None), g drawn from ``grad_seed`` in the output's shape (none without a
+    seed).  ``x``'s dtype sets the model's dtype.
+    """
+    torch = _torch()
+    x = torch.as_tensor(x)
+    model.to(x.dtype)
+    modules = dict(model.named_modules())
+    results = []
+    for mapping in mappings:
+        for name, key in mapping.items():
+            _load_unit(modules[name], values[key], x.dtype)
+        model.train(bool(train))
+        xin = x.clone().requires_grad_(grad_seed is not None)
+        with torch.enable_grad() if grad_seed is not None else torch.no_grad():
+            out = model(xin)
+            dx = None
+            if grad_seed is not None and isinstance(out, torch.Tensor) and out.requires_grad:
+                g = np.random.default_rng(grad_seed).normal(0, 1, tuple(out.shape))
+                (out * torch.as_tensor(g, dtype=out.dtype)).sum().backward()
+                dx = None if xin.grad is None else xin.grad.detach().numpy().copy()
+        stats = {name: [modules[name].running_mean.detach().numpy().copy(),
+                        modules[name].running_var.detach().numpy().copy()]
+                 for name in mapping if getattr(modules[name], "running_mean", None) is not None}
+        out = out.detach().numpy().copy() if isinstance(out, torch.Tensor) else out
+        results.append([out, stats, dx])
+    return results
+
+
+def spec_model(spec, seed=0):
+    """A model built from a plain description: a list of layers, or a torchvision model by name.
+
+    Layers: ``["conv", c_in, c_out, k, stride, padding, groups, bias]``, ``["bn", c]``,
+    ``["relu"]``, ``["maxpool", k]``, ``["avgpool"]`` (global), ``["flatten"]``,
+    ``["linear", n_in, n_out, bias]``, ``["twice", c, k]`` (one c -> c conv, padding k // 2,
+    called twice), ``["block", c_in, c_out, stride]`` (torchvision's BasicBlock with its
+    projection); or ``["torchvision", name]``.
+    """
+    torch = _torch()
+    nn = torch.nn
+    torch.manual_seed(seed)
+    if spec and spec[0] == "torchvision":
+        import torchvision
+
+        return getattr(torchvision.models, spec[1])(weights=None)
+
+    class Twice(nn.Module):
+        def __init__(self, c, k):
+            super().__init__()
+            self.conv = nn.Conv2d(c, c, k, padding=k // 2)
+
+        def forward(self, x):
+            return self.conv(torch.relu(self.conv(x)))
+
+    def block(c_in, c_out, stride):
+        from torchvision.models.resnet import BasicBlock
+
+        down = None if stride == 1 and c_in == c_out else nn.Sequential(
+            nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
+        return BasicBlock(c_in, c_out, stride, downsample=down)
+
+    make = {"conv": lambda ci, co, k, s, p, g, b: nn.Conv2d(ci, co, k, stride=s, padding=p, groups=g, bias=b),
+            "bn": nn.BatchNorm2d, "relu": nn.ReLU, "maxpool": nn.MaxPool2d, "avgpool": lambda: nn.AdaptiveAvgPool2d(1),
+            "flatten": nn.Flatten, "linear": lambda i, o, b: nn.Linear(i, o, bias=b), "twice": Twice, "block": block}
+    return nn.Sequential(*(make[layer[0]](*layer[1:]) for layer in spec))
+
+
+def count_on_spec(count_flops, spec, input_shape, seed=0):
+    """The student's ``count_flops`` on :func:`spec_model` ``(spec)``; also returns whether the model changed.
+
+    Returns (what count_flops returned, True if a parameter, buffer or training flag differs afterwards).
+    """
+    model = spec_model(spec, seed)
+    model.eval()
+    before = state(model), [m.training for m in model.modules()]
+    result = count_flops(model, tuple(input_shape))
+    after = state(model), [m.training for m in model.modules()]
+    changed = not (np.array_equal(before[0], after[0]) and before[1] == after[1])
+    return result, changed

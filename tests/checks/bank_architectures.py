@@ -1,0 +1,2 @@
+"""Realistic buggy student code for module 05 (filled in below)."""
+BANK = []
