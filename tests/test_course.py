@@ -132,8 +132,8 @@ def test_solution_cells_match_manifest(m, kind):
     cells = {nbgrader_meta(c).get("grade_id"): _src(c) for c in _solution_cells(nb)}
     problems = [f"solution cell {g!r} is graded by no test in the manifest" for g in cells if g not in m.functions]
     problems += [f"manifest function {f!r} has no solution cell with grade_id {f!r}" for f in m.functions if f not in cells]
-    problems += [f"solution cell {f!r} does not define `def {f}(`" for f in m.functions
-                 if f in cells and not re.search(rf"^def {f}\(", cells[f], re.MULTILINE)]
+    problems += [f"solution cell {f!r} does not define `def {f}(` (or `class {f}(`)" for f in m.functions
+                 if f in cells and not re.search(rf"^(def|class) {f}\(", cells[f], re.MULTILINE)]
     problems += [f"{t.grade_id} grades {f!r}, which no solution cell defines" for t in m.tests if t.is_integration
                  for f in t.functions if f not in m.functions]
     if not problems and [g for g in cells] != list(m.functions):
