@@ -66,6 +66,38 @@ _CHANNELS = ("channels, but got", "a layer's in_channels must be the channels it
              "against the exercise's table.")
 
 
+#: Hints for shape errors of the residual blocks that their layers explain (not listed mistakes: no variant to run).
+NO_PADDING = "3x3 conv without padding: padding=1 keeps H x W (with the stride: OH = (H - 1) // stride + 1)."
+PROJECTION_STRIDE = ("projection without the stride: the 1x1 projection must subsample as the main path does, "
+                     "nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False).")
+C_OUT_IGNORED = ("c_out ignored: the last 1x1 conv maps c_mid to c_out channels (torchvision's 4 * planes is only "
+                 "its default), nn.Conv2d(c_mid, c_out, 1, bias=False).")
+
+
+def _residual_explain(spec, exc, attempt):
+    """Name the shape errors of ResidualBlock and Bottleneck from the student's layers, where they tell."""
+    text = str(exc)
+    if "must match the size of tensor" not in text:
+        return _shape_hint(exc, [_CHANNELS])
+    message = f"forward raised {type(exc).__name__}: {text.splitlines()[0]}"
+    units = getattr(attempt, "all_units", None) or []
+    args = attempt.case.args if attempt is not None else (0, 0, 0)
+    if spec.name == "Bottleneck":
+        c_in, _, c_out, stride = (*args, 1)[:4]
+    else:
+        c_in, c_out, stride = (*args, 1)[:3]
+    convs = [u for u in units if u["kind"] == "conv"]
+    if any(u["shape"][2:] == [3, 3] and u["padding"] == [0, 0] for u in convs):
+        return message, NO_PADDING
+    projections = [u for u in convs if u["shape"] == [c_out, c_in, 1, 1]]
+    if projections and stride != 1 and all(u["stride"] == [1, 1] for u in projections):
+        return message, PROJECTION_STRIDE
+    if spec.name == "Bottleneck" and convs and not any(u["shape"][0] == c_out and u["shape"][1] != c_in
+                                                       for u in convs):
+        return message, C_OUT_IGNORED
+    return message, spec.named("projection missing when the shape changes")
+
+
 # ---------------------------------------------------------------- ResNet's basic block
 
 class ResidualBlockSpec(BlockSpec):
@@ -81,17 +113,21 @@ class ResidualBlockSpec(BlockSpec):
         return [u for u in units if u.kind != "bn" or u.key in bn_layers]
 
     def forward(self, p, x, train, args, shortcut="add", relu_mid=True, relu_out=True, stride_on=1, bn_after_add=False,
-                projection="auto", **_):
+                projection="auto", relu_first=False, **_):
         c_in, c_out, stride = (*args, 1)[:3]
         norm = lambda key, h: bn(p, key, h, train) if key in p else h  # noqa: E731 - a missing BN is the identity
-        h = relu(norm("bn1", conv(p, "conv1", x, stride if stride_on == 1 else 1, 1)), relu_mid)
+        unit = lambda key, h, on: norm(key, relu(h, on)) if relu_first else relu(norm(key, h), on)  # noqa: E731
+        h = unit("bn1", conv(p, "conv1", x, stride if stride_on == 1 else 1, 1), relu_mid)
         h = conv(p, "conv2", h, stride if stride_on == 2 else 1, 1)
         if not bn_after_add:
             h = norm("bn2", h)
+        source = h if shortcut == "shadowed" else x
         if "proj" in p:
-            sc = norm("proj_bn", conv(p, "proj", x, stride, 1 if p["proj"]["weight"].shape[-1] == 3 else 0))
+            sc = norm("proj_bn", conv(p, "proj", source, stride, 1 if p["proj"]["weight"].shape[-1] == 3 else 0))
+        elif shortcut == "option_a":
+            sc = _F().pad(x[:, :, ::stride, ::stride], (0, 0, 0, 0, 0, c_out - c_in))
         else:
-            sc = x
+            sc = source
         if shortcut == "none":
             return relu(h, relu_out)
         if shortcut == "after_relu":
@@ -112,9 +148,8 @@ class ResidualBlockSpec(BlockSpec):
             paths.update(proj="downsample.0", proj_bn="downsample.1")
         return BasicBlock(c_in, c_out, stride, downsample=down), paths
 
-    def explain(self, exc):
-        return _shape_hint(exc, [("must match the size of tensor", self.named("projection missing when the shape "
-                                                                             "changes")), _CHANNELS])
+    def explain(self, exc, attempt=None):
+        return _residual_explain(self, exc, attempt)
 
     def call(self, args):
         return f"ResidualBlock({args[0]}, {args[1]}, stride={(*args, 1)[2]})"
@@ -124,7 +159,12 @@ class ResidualBlockSpec(BlockSpec):
                      "this is a plain block.", {"shortcut": "none"}),
         BlockMistake("shortcut added after the ReLU", "add the shortcut *before* the final ReLU: relu(F(x) + "
                      "shortcut(x)), not relu(F(x)) + shortcut(x).", {"shortcut": "after_relu"}),
-        BlockMistake("projection missing when the shape changes", _PROJECTION_HINT, {"projection": "never"}),
+        BlockMistake("projection missing when the shape changes", _PROJECTION_HINT, {"projection": "never"},
+                     ({"projection": "never", "shortcut": "option_a"},)),
+        BlockMistake("shortcut taken from the overwritten x", "keep the block's input for the shortcut: out = "
+                     "...(x); return relu(out + shortcut(x)); reassigning x = relu(bn1(conv1(x))) makes the shortcut "
+                     "add F(x) to itself.", {"shortcut": "shadowed"}),
+        BlockMistake("ReLU before batch norm", "conv -> BatchNorm2d -> ReLU, in that order.", {"relu_first": True}),
         BlockMistake("projection where the identity fits", "use the identity shortcut (x itself) when stride == 1 "
                      "and c_in == c_out; the 1x1 projection only where the shape changes.", {"projection": "always"}),
         BlockMistake("batch norm forgotten", "put nn.BatchNorm2d(c_out) after each conv, the projection's included.",
@@ -150,21 +190,26 @@ class ResidualBlockSpec(BlockSpec):
 class BottleneckSpec(BlockSpec):
     name = "Bottleneck"
 
-    def units(self, args, projection="auto", bn_layers=("bn1", "bn2", "bn3", "proj_bn"), conv_bias=False, **_):
+    def units(self, args, projection="auto", bn_layers=("bn1", "bn2", "bn3", "proj_bn"), conv_bias=False,
+              expansion4=False, **_):
         c_in, c_mid, c_out, stride = (*args, 1)[:4]
+        c_out = 4 * c_mid if expansion4 else c_out
         units = [_cv("conv1", c_in, c_mid, 1, conv_bias), _bn("bn1", c_mid), _cv("conv2", c_mid, c_mid, 3, conv_bias),
                  _bn("bn2", c_mid), _cv("conv3", c_mid, c_out, 1, conv_bias), _bn("bn3", c_out)]
         if projection == "always" or (projection == "auto" and (stride != 1 or c_in != c_out)):
             units += [_cv("proj", c_in, c_out, 1, conv_bias), _bn("proj_bn", c_out)]
         return [u for u in units if u.kind != "bn" or u.key in bn_layers]
 
-    def forward(self, p, x, train, args, shortcut="add", relu_mid=True, relu_out=True, stride_on=2, **_):
+    def forward(self, p, x, train, args, shortcut="add", relu_mid=True, relu_out=True, stride_on=2, relu_first=False,
+                **_):
         c_in, c_mid, c_out, stride = (*args, 1)[:4]
         norm = lambda key, h: bn(p, key, h, train) if key in p else h  # noqa: E731
-        h = relu(norm("bn1", conv(p, "conv1", x, stride if stride_on == 1 else 1)), relu_mid)
-        h = relu(norm("bn2", conv(p, "conv2", h, stride if stride_on == 2 else 1, 1)), relu_mid)
+        unit = lambda key, h, on: norm(key, relu(h, on)) if relu_first else relu(norm(key, h), on)  # noqa: E731
+        h = unit("bn1", conv(p, "conv1", x, stride if stride_on == 1 else 1), relu_mid)
+        h = unit("bn2", conv(p, "conv2", h, stride if stride_on == 2 else 1, 1), relu_mid)
         h = norm("bn3", conv(p, "conv3", h))
-        sc = norm("proj_bn", conv(p, "proj", x, stride)) if "proj" in p else x
+        source = h if shortcut == "shadowed" else x
+        sc = norm("proj_bn", conv(p, "proj", source, stride)) if "proj" in p else source
         if shortcut == "none":
             return relu(h, relu_out)
         if shortcut == "after_relu":
@@ -188,9 +233,8 @@ class BottleneckSpec(BlockSpec):
             paths.update(proj="downsample.0", proj_bn="downsample.1")
         return block, paths
 
-    def explain(self, exc):
-        return _shape_hint(exc, [("must match the size of tensor", self.named("projection missing when the shape "
-                                                                             "changes")), _CHANNELS])
+    def explain(self, exc, attempt=None):
+        return _residual_explain(self, exc, attempt)
 
     def call(self, args):
         return f"Bottleneck({args[0]}, {args[1]}, {args[2]}, stride={(*args, 1)[3]})"
@@ -203,6 +247,9 @@ class BottleneckSpec(BlockSpec):
         BlockMistake("stride on the first 1x1 convolution", "put the stride on the 3x3 conv (\"ResNet v1.5\", as "
                      "torchvision); a strided 1x1 conv skips three quarters of the pixels.", {"stride_on": 1}),
         BlockMistake("projection missing when the shape changes", _PROJECTION_HINT, {"projection": "never"}),
+        BlockMistake("shortcut taken from the overwritten x", "keep the block's input for the shortcut: reassigning "
+                     "x = relu(bn1(conv1(x))) and so on makes the shortcut add F(x) to itself.", {"shortcut": "shadowed"}),
+        BlockMistake("ReLU before batch norm", "conv -> BatchNorm2d -> ReLU, in that order.", {"relu_first": True}),
         BlockMistake("projection where the identity fits", "use x itself as the shortcut when stride == 1 and "
                      "c_in == c_out.", {"projection": "always"}),
         BlockMistake("batch norm forgotten", "nn.BatchNorm2d after every conv: bn1, bn2 (c_mid), bn3 and the "
@@ -214,6 +261,7 @@ class BottleneckSpec(BlockSpec):
         BlockMistake("final ReLU missing", "end with relu(F(x) + shortcut(x)).", {"relu_out": False}),
         BlockMistake("convolutions with bias", "every conv is followed by batch norm, so bias=False, as "
                      "torchvision's Bottleneck.", {"conv_bias": True}),
+        BlockMistake("c_out ignored", C_OUT_IGNORED.partition(": ")[2], {"expansion4": True}),
     )
 
 
@@ -225,7 +273,7 @@ _BRANCHES = ("b1", "b3", "b5", "bp")
 class InceptionSpec(BlockSpec):
     name = "Inception"
 
-    def units(self, args, k5=5, norm=True, pool_proj=True, **_):
+    def units(self, args, k5=5, norm=True, pool_proj=True, conv_bias=False, **_):
         c_in, c1, c3r, c3, c5r, c5, pp = args
         convs = [("b1", c_in, c1, 1), ("b3r", c_in, c3r, 1), ("b3", c3r, c3, 3), ("b5r", c_in, c5r, 1),
                  ("b5", c5r, c5, k5), ("bp", c_in, pp, 1)]
@@ -233,27 +281,29 @@ class InceptionSpec(BlockSpec):
         for key, ci, co, k in convs:
             if key == "bp" and not pool_proj:
                 continue
-            units.append(_cv(key, ci, co, k, bias=not norm))
+            units.append(_cv(key, ci, co, k, bias=conv_bias or not norm))
             if norm:
                 units.append(_bn(key + "_bn", co))
         return units
 
     def forward(self, p, x, train, args, k5=5, norm=True, relu_on=True, eps=1e-3, order=_BRANCHES, dim=1,
-                pool_first=True, pool_stride=1, **_):
+                pool_first=True, pool_stride=1, relu_off=(), pool="max", **_):
         F = _F()
 
         def unit(key, h, padding=0):
             h = conv(p, key, h, padding=padding)
-            return relu(bn(p, key + "_bn", h, train, eps) if norm else h, relu_on)
+            return relu(bn(p, key + "_bn", h, train, eps) if norm else h, relu_on and key not in relu_off)
 
-        def pool(h):
+        def pool_(h):
+            if pool == "avg":
+                return F.avg_pool2d(h, 3, stride=pool_stride, padding=1)
             return F.max_pool2d(h, 3, stride=pool_stride, padding=1)
 
         branches = {"b1": unit("b1", x), "b3": unit("b3", unit("b3r", x), 1), "b5": unit("b5", unit("b5r", x), k5 // 2)}
         if "bp" not in p:
-            branches["bp"] = pool(x)
+            branches["bp"] = pool_(x)
         else:
-            branches["bp"] = unit("bp", pool(x)) if pool_first else pool(unit("bp", x))
+            branches["bp"] = unit("bp", pool_(x)) if pool_first else pool_(unit("bp", x))
         return _torch().cat([branches[b] for b in order], dim=dim)
 
     def oracle(self, args):
@@ -266,7 +316,7 @@ class InceptionSpec(BlockSpec):
         paths = {k: v for key, path in paths.items() for k, v in ((key, path + ".conv"), (key + "_bn", path + ".bn"))}
         return block, paths
 
-    def explain(self, exc):
+    def explain(self, exc, attempt=None):
         return _shape_hint(exc, [
             ("Sizes of tensors must match except in dimension 1",
              "every branch must keep H x W: padding 1 for the 3x3 conv, 2 for the 5x5, and the max pool with "
@@ -283,7 +333,12 @@ class InceptionSpec(BlockSpec):
                                                                                                    "bp")))),
         BlockMistake("5x5 branch built with a 3x3 conv", "the paper's 5x5 branch has a 5x5 conv (padding 2); "
                      "torchvision's 3x3 there is a bug it keeps for its weights.", {"k5": 3}),
-        BlockMistake("ReLU missing", "each conv unit is conv -> BatchNorm2d(eps=0.001) -> ReLU.", {"relu_on": False}),
+        BlockMistake("ReLU missing", "each conv unit is conv -> BatchNorm2d(eps=0.001) -> ReLU.", {"relu_on": False},
+                     ({"relu_off": ("b3r", "b5r")}, {"relu_off": ("b1", "b3", "b5", "bp")}, {"relu_off": ("bp",)})),
+        BlockMistake("average pooling in the pool branch", "GoogLeNet's pool branch max-pools: nn.MaxPool2d(3, "
+                     "stride=1, padding=1).", {"pool": "avg"}),
+        BlockMistake("convolutions with bias", "each conv is followed by batch norm, so bias=False, as torchvision's "
+                     "BasicConv2d.", {"conv_bias": True}),
         BlockMistake("batch norm eps left at 1e-5", "as torchvision's BasicConv2d: nn.BatchNorm2d(c, eps=0.001).",
                      {"eps": 1e-5}),
         BlockMistake("batch norm forgotten", "each conv unit is conv (bias=False) -> BatchNorm2d(eps=0.001) -> "
@@ -300,18 +355,19 @@ class InceptionSpec(BlockSpec):
 class SqueezeExcitationSpec(BlockSpec):
     name = "SqueezeExcitation"
 
-    def units(self, args, squeeze=None, **_):
+    def units(self, args, squeeze=None, fc_bias=True, **_):
         channels, reduction = (*args, 16)[:2]
-        s = {None: max(1, channels // reduction), "channels": channels, "reduction": reduction}[squeeze]
-        return [Unit("fc1", "linear", (s, channels), True), Unit("fc2", "linear", (channels, s), True)]
+        s = {None: max(1, channels // reduction), "channels": channels, "reduction": reduction,
+             "floor": channels // reduction, "ceil": -(-channels // reduction)}[squeeze]
+        return [Unit("fc1", "linear", (s, channels), fc_bias), Unit("fc2", "linear", (channels, s), fc_bias)]
 
     def forward(self, p, x, train, args, pool="mean", gate="sigmoid", per_pixel=False, relu_on=True, apply="multiply",
                 **_):
         torch, F = _torch(), _F()
 
         def excite(s):
-            s = F.linear(relu(F.linear(s, p["fc1"]["weight"], p["fc1"]["bias"]), relu_on), p["fc2"]["weight"],
-                         p["fc2"]["bias"])
+            s = F.linear(relu(F.linear(s, p["fc1"]["weight"], p["fc1"].get("bias")), relu_on), p["fc2"]["weight"],
+                         p["fc2"].get("bias"))
             return {"sigmoid": torch.sigmoid, "none": lambda t: t, "softmax": lambda t: torch.softmax(t, -1)}[gate](s)
 
         if per_pixel:
@@ -320,7 +376,8 @@ class SqueezeExcitationSpec(BlockSpec):
             s = {"mean": lambda: x.mean(dim=(2, 3)), "max": lambda: x.amax(dim=(2, 3)),
                  "sum": lambda: x.sum(dim=(2, 3))}[pool]()
             w = excite(s)[:, :, None, None]
-        return {"multiply": lambda: x * w, "add": lambda: x + w, "weights": lambda: w}[apply]()
+        return {"multiply": lambda: x * w, "add": lambda: x + w, "weights": lambda: w,
+                "weights_full": lambda: w.expand_as(x)}[apply]()
 
     def oracle(self, args):
         from torchvision.ops import SqueezeExcitation
@@ -330,6 +387,13 @@ class SqueezeExcitationSpec(BlockSpec):
 
     def call(self, args):
         return f"SqueezeExcitation({args[0]}, reduction={(*args, 16)[1]})"
+
+    def explain(self, exc, attempt=None):
+        return _shape_hint(exc, [
+            ("mat1 and mat2 shapes cannot be multiplied", "squeeze shape wrong for the FC layers: nn.Linear needs "
+             "(N, C), so squeeze with x.mean(dim=(2, 3)) (no keepdim; x.flatten() would mix the images)."),
+            ("must match the size of tensor", "channel weights not reshaped: s has shape (N, C); multiply by "
+             "s[:, :, None, None] (or s.view(N, C, 1, 1)) so it broadcasts over H and W.")])
 
     mistakes = (
         BlockMistake("excitation not passed through a sigmoid", "s = torch.sigmoid(fc2(relu(fc1(z)))): each channel "
@@ -346,11 +410,17 @@ class SqueezeExcitationSpec(BlockSpec):
         BlockMistake("weights added, not multiplied", "rescale the channels: x * s[:, :, None, None].",
                      {"apply": "add"}),
         BlockMistake("returned the channel weights", "return the rescaled input x * s[:, :, None, None], shape "
-                     "(N, C, H, W), not the weights themselves.", {"apply": "weights"}),
+                     "(N, C, H, W), not the weights themselves.", {"apply": "weights"}, ({"apply": "weights_full"},)),
         BlockMistake("reduction ignored", "the bottleneck has channels // reduction units: nn.Linear(channels, "
                      "channels // reduction) then back to channels.", {"squeeze": "channels"}),
         BlockMistake("reduction used as the bottleneck width", "the bottleneck has channels // reduction units, "
                      "not `reduction` of them.", {"squeeze": "reduction"}),
+        BlockMistake("bottleneck width 0", "with channels < reduction, channels // reduction is 0: use "
+                     "max(1, channels // reduction) units.", {"squeeze": "floor"}),
+        BlockMistake("bottleneck width rounded up", "the bottleneck has channels // reduction units (rounded down, "
+                     "at least 1), as torchvision: max(1, channels // reduction).", {"squeeze": "ceil"}),
+        BlockMistake("FC layers without bias", "both nn.Linear layers have biases (the default bias=True).",
+                     {"fc_bias": False}),
     )
 
 
@@ -359,19 +429,21 @@ class SqueezeExcitationSpec(BlockSpec):
 class FireSpec(BlockSpec):
     name = "Fire"
 
-    def units(self, args, expand_from="squeeze", bias=True, **_):
+    def units(self, args, expand_from="squeeze", bias=True, norm=False, **_):
         c_in, s, e1, e3 = args
         source = s if expand_from == "squeeze" else c_in
-        return [_cv("squeeze", c_in, s, 1, bias), _cv("expand1x1", source, e1, 1, bias),
-                _cv("expand3x3", source, e3, 3, bias)]
+        convs = [_cv("squeeze", c_in, s, 1, bias), _cv("expand1x1", source, e1, 1, bias),
+                 _cv("expand3x3", source, e3, 3, bias)]
+        return [u for c in convs for u in ((c, _bn(c.key + "_bn", c.shape[0])) if norm else (c,))]
 
     def forward(self, p, x, train, args, combine="cat", first="1x1", relu_squeeze=True, relu_expand=True,
                 expand_from="squeeze", **_):
         torch = _torch()
-        s = relu(conv(p, "squeeze", x), relu_squeeze)
+        norm = lambda key, h: bn(p, key + "_bn", h, train) if key + "_bn" in p else h  # noqa: E731
+        s = relu(norm("squeeze", conv(p, "squeeze", x)), relu_squeeze)
         src = s if expand_from == "squeeze" else x
-        a = relu(conv(p, "expand1x1", src), relu_expand)
-        b = relu(conv(p, "expand3x3", src, padding=1), relu_expand)
+        a = relu(norm("expand1x1", conv(p, "expand1x1", src)), relu_expand)
+        b = relu(norm("expand3x3", conv(p, "expand3x3", src, padding=1)), relu_expand)
         if combine == "sum":
             return a + b
         pair = [a, b] if first == "1x1" else [b, a]
@@ -382,7 +454,7 @@ class FireSpec(BlockSpec):
 
         return Fire(*args), {"squeeze": "squeeze", "expand1x1": "expand1x1", "expand3x3": "expand3x3"}
 
-    def explain(self, exc):
+    def explain(self, exc, attempt=None):
         return _shape_hint(exc, [
             ("must match the size of tensor", self.named("expand outputs summed instead of concatenated")),
             ("Sizes of tensors must match except in dimension 1", "pad the 3x3 expand conv by 1 so that both expand "
@@ -405,6 +477,8 @@ class FireSpec(BlockSpec):
                      "concatenating.", {"relu_expand": False}),
         BlockMistake("biases forgotten", "SqueezeNet's convs have biases (no batch norm): nn.Conv2d's default "
                      "bias=True.", {"bias": False}),
+        BlockMistake("batch norm added", "SqueezeNet's Fire has no batch norm: conv (with bias) -> ReLU.",
+                     {"norm": True}, ({"norm": True, "bias": False},)),
     )
 
 
@@ -413,38 +487,41 @@ class FireSpec(BlockSpec):
 BN_SIZE = 4
 
 
-def _dense_units(prefix, c_in, k, width=None, post=False, norm=True):
+def _dense_units(prefix, c_in, k, width=None, post=False, norm=True, conv_bias=False, drop_bn=()):
     width = BN_SIZE * k if width is None else width
-    convs = [_cv(prefix + "conv1", c_in, width, 1), _cv(prefix + "conv2", width, k, 3)]
+    convs = [_cv(prefix + "conv1", c_in, width, 1, conv_bias), _cv(prefix + "conv2", width, k, 3, conv_bias)]
     if not norm:
         return convs
     if post:
-        return [convs[0], _bn(prefix + "bn1", width), convs[1], _bn(prefix + "bn2", k)]
-    return [_bn(prefix + "bn1", c_in), convs[0], _bn(prefix + "bn2", width), convs[1]]
+        units = [convs[0], _bn(prefix + "bn1", width), convs[1], _bn(prefix + "bn2", k)]
+    else:
+        units = [_bn(prefix + "bn1", c_in), convs[0], _bn(prefix + "bn2", width), convs[1]]
+    return [u for u in units if u.key not in {prefix + d for d in drop_bn}]
 
 
-def _dense_forward(p, prefix, x, train, relu_on=True, post=False, padding=1):
+def _dense_forward(p, prefix, x, train, relu_on=True, post=False, padding=1, relu_off=()):
     norm = lambda key, h: bn(p, prefix + key, h, train) if prefix + key in p else h  # noqa: E731
+    on = lambda i: relu_on and i not in relu_off  # noqa: E731
     if post:
-        h = relu(norm("bn1", conv(p, prefix + "conv1", x)), relu_on)
-        return relu(norm("bn2", conv(p, prefix + "conv2", h, padding=padding)), relu_on)
-    h = conv(p, prefix + "conv1", relu(norm("bn1", x), relu_on))
-    return conv(p, prefix + "conv2", relu(norm("bn2", h), relu_on), padding=padding)
+        h = relu(norm("bn1", conv(p, prefix + "conv1", x)), on(1))
+        return relu(norm("bn2", conv(p, prefix + "conv2", h, padding=padding)), on(2))
+    h = conv(p, prefix + "conv1", relu(norm("bn1", x), on(1)))
+    return conv(p, prefix + "conv2", relu(norm("bn2", h), on(2)), padding=padding)
 
 
 class DenseLayerSpec(BlockSpec):
     name = "DenseLayer"
 
-    def units(self, args, width=None, post=False, norm=True, out_channels=None, **_):
+    def units(self, args, width=None, post=False, norm=True, out_channels=None, conv_bias=False, drop_bn=(), **_):
         c_in, k = args
-        units = _dense_units("", c_in, k, {None: None, "k": k}[width], post, norm)
+        units = _dense_units("", c_in, k, {None: None, "k": k}[width], post, norm, conv_bias, drop_bn)
         if out_channels == "c_in":
             units = [Unit(u.key, u.kind, ((c_in, *u.shape[1:]) if u.key == "conv2" else u.shape), u.bias)
                      for u in units]
         return units
 
-    def forward(self, p, x, train, args, relu_on=True, post=False, padding=1, concat=False, **_):
-        new = _dense_forward(p, "", x, train, relu_on, post, padding)
+    def forward(self, p, x, train, args, relu_on=True, post=False, padding=1, concat=False, relu_off=(), **_):
+        new = _dense_forward(p, "", x, train, relu_on, post, padding, relu_off)
         return _torch().cat([x, new], dim=1) if concat else new
 
     def oracle(self, args):
@@ -456,7 +533,7 @@ class DenseLayerSpec(BlockSpec):
     def call(self, args):
         return f"DenseLayer({args[0]}, growth_rate={args[1]})"
 
-    def explain(self, exc):
+    def explain(self, exc, attempt=None):
         return _shape_hint(exc, [_CHANNELS])
 
     mistakes = (
@@ -466,11 +543,15 @@ class DenseLayerSpec(BlockSpec):
                      "bn_size = 4).", {"width": "k"}),
         BlockMistake("conv-BN-ReLU order", "DenseNet pre-activates: BN -> ReLU -> conv (twice); the batch norms see "
                      "c_in and 4k channels.", {"post": True}),
-        BlockMistake("ReLU missing", "BN -> ReLU -> 1x1 conv -> BN -> ReLU -> 3x3 conv.", {"relu_on": False}),
+        BlockMistake("ReLU missing", "BN -> ReLU -> 1x1 conv -> BN -> ReLU -> 3x3 conv.", {"relu_on": False},
+                     ({"relu_off": (1,)}, {"relu_off": (2,)})),
+        BlockMistake("convolutions with bias", "each conv comes after a batch norm and has bias=False, as "
+                     "torchvision's _DenseLayer.", {"conv_bias": True}),
         BlockMistake("returned the concatenation", "a DenseLayer returns only its growth_rate new maps; the block "
                      "concatenates them to its input.", {"concat": True}),
         BlockMistake("batch norm forgotten", "BN -> ReLU -> 1x1 conv -> BN -> ReLU -> 3x3 conv: two "
-                     "nn.BatchNorm2d layers, of c_in and 4k channels.", {"norm": False}),
+                     "nn.BatchNorm2d layers, of c_in and 4k channels.", {"norm": False},
+                     ({"drop_bn": ("bn1",)}, {"drop_bn": ("bn2",)})),
         BlockMistake("3x3 conv without padding", "padding=1 keeps H x W, so the new maps can be concatenated.",
                      {"padding": 0}),
     )
@@ -479,20 +560,24 @@ class DenseLayerSpec(BlockSpec):
 class DenseBlockSpec(BlockSpec):
     name = "DenseBlock"
 
-    def units(self, args, feed="all", **_):
+    def units(self, args, feed="all", fewer=0, **_):
         n, c_in, k = args
         units = []
-        for i in range(n):
-            width_in = {"all": c_in + i * k, "previous": c_in if i == 0 else k, "input": c_in}[feed]
+        for i in range(n - fewer):
+            width_in = {"all": c_in + i * k, "previous": c_in if i == 0 else k, "input": c_in,
+                        "x_prev": c_in if i == 0 else c_in + k}[feed]
             units += _dense_units(f"l{i}.", width_in, k)
         return units
 
-    def forward(self, p, x, train, args, feed="all", keep_input=True, order="forward", last_only=False, **_):
+    def forward(self, p, x, train, args, feed="all", keep_input=True, order="forward", last_only=False, fewer=0,
+                prepend=False, **_):
         torch = _torch()
-        n = args[0]
+        n = args[0] - fewer
         features, h = [x], x
         for i in range(n):
-            source = {"all": lambda: torch.cat(features, dim=1), "previous": lambda: h, "input": lambda: x}[feed]()
+            source = {"all": lambda: torch.cat(features[::-1] if prepend else features, dim=1),
+                      "previous": lambda: h, "input": lambda: x,
+                      "x_prev": lambda: x if i == 0 else torch.cat([x, h], dim=1)}[feed]()
             h = _dense_forward(p, f"l{i}.", source, train)
             features.append(h)
         if last_only:
@@ -511,7 +596,7 @@ class DenseBlockSpec(BlockSpec):
     def call(self, args):
         return f"DenseBlock({args[0]}, {args[1]}, growth_rate={args[2]})"
 
-    def explain(self, exc):
+    def explain(self, exc, attempt=None):
         return _shape_hint(exc, [_CHANNELS])
 
     mistakes = (
@@ -525,7 +610,11 @@ class DenseBlockSpec(BlockSpec):
         BlockMistake("returned only the last layer's maps", "return the concatenation of the input and every "
                      "layer's new maps, c_in + n_layers * growth_rate channels.", {"last_only": True}),
         BlockMistake("concatenated in reverse order", "keep the order: the input first, then each layer's maps as "
-                     "they are made.", {"order": "reverse"}),
+                     "they are made.", {"order": "reverse"}, ({"order": "reverse", "prepend": True},)),
+        BlockMistake("each layer fed the input and the previous layer's maps only", "layer i takes the input and "
+                     "*every* earlier layer's maps: torch.cat([x, new_0, ..., new_(i-1)], dim=1).", {"feed": "x_prev"}),
+        BlockMistake("one layer too few", "build n_layers dense layers: range(n_layers), layer i with c_in + i * "
+                     "growth_rate input channels.", {"fewer": 1}),
     )
 
 

@@ -127,8 +127,12 @@ class BlockSpec:
     def oracle(self, args: tuple):
         return None
 
-    def explain(self, exc: Exception):
-        """(message, hint) for an exception of the student's forward pass, or None for the generic one."""
+    def explain(self, exc: Exception, attempt=None):
+        """(message, hint) for an exception of the student's code, or None for the generic one.
+
+        ``attempt`` (when the block was built) holds the student's layers: ``attempt.facts``,
+        ``attempt.all_units`` (:func:`cnncourse.worker.fixtures.block_units`) and ``attempt.case``.
+        """
         return None
 
     def named(self, name: str) -> str:
@@ -138,6 +142,19 @@ class BlockSpec:
 
     def call(self, args: tuple) -> str:
         return f"{self.name}({', '.join(map(repr, args))})"
+
+
+#: Hints of mistakes any block can make, recognised from what its forward pass does.
+INPLACE_HINT = ("input changed in place: forward must not write into x (x += ..., x.add_(...), x.mul_(...), "
+                "F.relu(x, inplace=True) or nn.ReLU(inplace=True) applied to x itself); write out = out + x instead.")
+SHARED_HINT = ("one layer used twice: every conv needs its own batch norm and every block its own layers; "
+               "nn.ModuleList([layer] * n) or [bn] * 2 holds one layer n times, build n of them in a loop.")
+DROPOUT_HINT = "dropout added: this block has no dropout (torchvision's blocks here are built with drop_rate=0)."
+UNREGISTERED_HINT = ("layers not registered: keep layers as attributes (self.conv = nn.Conv2d(...)) or in nn.ModuleList "
+                     "/ nn.Sequential; a plain Python list hides them from PyTorch (no parameters, no .to(), no "
+                     "state_dict).")
+MOMENTUM_HINT = ("batch norm momentum changed: keep PyTorch's default momentum=0.1 (Keras's momentum=0.9 means the "
+                 "same as PyTorch's 0.1).")
 
 
 # ---------------------------------------------------------------- the grader's weights
@@ -161,7 +178,7 @@ def draw_values(units: Sequence[Unit], seed: int) -> dict:
             if u.bias:
                 values[u.key].update(weight=rng.uniform(0.5, 1.5, c), bias=rng.uniform(-0.5, 0.5, c))
         else:
-            fan_in = int(np.prod(u.shape[1:]))
+            fan_in = max(1, int(np.prod(u.shape[1:])))
             values[u.key] = {"weight": rng.normal(0, np.sqrt(2.0 / fan_in), u.shape)}
             if u.bias:
                 values[u.key]["bias"] = rng.uniform(-0.5, 0.5, u.shape[0])
@@ -349,9 +366,17 @@ class _Attempt:
         self.x, self.grad_seed = _input(case)
         self.results: dict = {}  # (value set id, mapping items) -> result
 
+    def explain(self, exc):
+        """(message, hint) for an exception of the student's code: the engine's own patterns, then the spec's."""
+        text = str(exc)
+        if "in-place operation" in text and "leaf Variable" in text:
+            return f"forward raised {type(exc).__name__}: {text.splitlines()[0]}", INPLACE_HINT
+        return self.spec.explain(exc, self)
+
     def build(self):
         s, case = self.s, self.case
-        model = s.run("call", s.student, *case.args, explain=self.spec.explain)
+        self.facts, self.units = None, []
+        model = s.run("call", s.student, *case.args, explain=self.explain)
         facts = s.run("block_units", model)
         if not facts.get("is_module"):
             s.fail(f"{self.spec.call(case.args)} gave {facts.get('type')}, not an nn.Module.",
@@ -364,12 +389,24 @@ class _Attempt:
         if facts["loose"]:
             s.fail(f"parameter `{facts['loose'][0]}` is not part of an nn.Conv2d, nn.BatchNorm2d or nn.Linear.",
                    "build the block from these layers, so that its weights can be set and counted.")
-        order = s.run("block_call_order", model, self.x, explain=self.spec.explain)
+        if not facts["units"]:
+            s.fail(f"{self.spec.call(case.args)} has no nn.Conv2d, nn.BatchNorm2d or nn.Linear layer that PyTorch "
+                   "can see.", UNREGISTERED_HINT)
+        self.facts, self.all_units = facts, facts["units"]
+        used = s.run("block_call_order", model, self.x, explain=self.explain)
+        if used["changed_input"]:
+            s.fail("forward changed its input x in place.", INPLACE_HINT)
+        if any("dropout" in name for name in used["functions"]):
+            s.fail("forward calls dropout.", DROPOUT_HINT)
+        twice = [name for name, n in used["uses"].items() if n > 1]
+        if twice:
+            s.fail(f"layer `{twice[0]}` is used {used['uses'][twice[0]]} times in one forward pass.", SHARED_HINT)
         by_name = {u["name"]: u for u in facts["units"]}
-        self.model, self.units = model, [by_name[name] for name in order if name in by_name]
-        self.unused = [u for u in facts["units"] if u["name"] not in order]
+        self.model, self.units = model, [by_name[name] for name in used["order"] if name in by_name]
+        self.unused = [u for u in facts["units"] if u["name"] not in used["order"]]
         self.n_params = sum(int(np.prod(u["shape"])) * (2 if u["kind"] == "bn" and u["bias"] else 1)
                             + (u["shape"][0] if u["bias"] and u["kind"] != "bn" else 0) for u in facts["units"])
+        self.momentum_changed = any(u["kind"] == "bn" and u["momentum"] != 0.1 for u in facts["units"])
 
     def fits(self, units) -> bool:
         return Counter(_signature(u) for u in self.units) == Counter(u.signature for u in units)
@@ -380,7 +417,7 @@ class _Attempt:
         todo = [m for m in mappings if (vid, tuple(sorted(m.items()))) not in self.results]
         if todo:
             results = self.s.run("block_outputs", self.model, values, todo, self.x, self.case.train, self.grad_seed,
-                                 explain=self.spec.explain)
+                                 explain=self.explain)
             for m, r in zip(todo, results):
                 self.results[vid, tuple(sorted(m.items()))] = r
         return [(m, self.results[vid, tuple(sorted(m.items()))]) for m in mappings]
@@ -448,6 +485,8 @@ def _grade_case(s: Subject, spec: BlockSpec, case: BlockCase, attempt: _Attempt)
             message, own = mismatch.message.replace("expected shape", "expected output shape", 1), mismatch.hint
         s.fail(f"{message[:-1]} in {mode} mode.", hint or own or _generic_hint(message))
     if part == "running statistics":
+        if attempt.momentum_changed and not hint:
+            hint = MOMENTUM_HINT
         s.fail(f"after a training-mode pass, the running statistics of the batch norm that should be `{key}` differ.",
                hint or "each batch norm must see the output of its own convolution, once per forward pass.")
     s.fail("the output is right but its gradient with respect to the input is not.",

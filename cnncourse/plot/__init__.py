@@ -30,6 +30,9 @@ module                what it draws
 ``training``          Fashion-MNIST grid, lr schedule, curves, train/val gap, comparison, confusion, mistakes (04)
 ``im2col``            im2col on one tiny image (04)
 ``speed``             run times per method and shape (04)
+``architectures``     ILSVRC winners, block diagrams, stacked 3×3 convs, per-layer memory and parameters,
+                      accuracy vs multiply-adds, gradients and training loss against depth, ImageNet
+                      predictions (05)
 ====================  =========================================================================
 
 Importing this package imports neither torch nor the trusted packages (``cnncourse.ref``,
@@ -39,6 +42,8 @@ imports inside the grading sandbox.
 
 from ._base import MAX_ANNOTATED, MAX_ANNOTATED_STEP, format_number
 from .activations import activation_curves, activation_maps
+from .architectures import (HUMAN_TOP5, ILSVRC_TOP5, accuracy_vs_cost, block_diagram, depth_curves, gradient_norms,
+                            ilsvrc_top5, layer_costs, pareto_front, predictions, smooth, stacked_vs_single)
 from .conv_backward import conv_backward_dx_step, conv_backward_parts, conv_backward_window
 from .convolution import conv_step, conv_step_arrays, conv_step_centred, filter_photo, padding_modes
 from .filters_and_maps import conv_filters, feature_maps, feature_maps_compared, filter_bank, layer_output
@@ -69,4 +74,7 @@ __all__ = [
     "fashion_grid", "training_curves", "generalization_gap", "learning_rate_schedule", "model_comparison",
     "confusion_matrix", "misclassified", "conv_filters", "feature_maps", "layer_output", "feature_maps_compared",
     "maxpool_survivors", "maxpool_survivors_map", "im2col_picture", "speed_bars",
+    # architectures (05)
+    "ILSVRC_TOP5", "HUMAN_TOP5", "ilsvrc_top5", "stacked_vs_single", "layer_costs", "pareto_front",
+    "accuracy_vs_cost", "smooth", "depth_curves", "gradient_norms", "predictions", "block_diagram",
 ]

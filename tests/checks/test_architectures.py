@@ -97,7 +97,7 @@ class MistakeBlock(nn.Module):
         for u in spec.units(args, **flags):
             if u.kind == "conv":
                 f, c, kh, kw = u.shape
-                layer = nn.Conv2d(c, f, (kh, kw), bias=u.bias)
+                layer = nn.Conv2d(c, f, (kh, kw), padding=(kh // 2, kw // 2), bias=u.bias)  # as students pad
             elif u.kind == "linear":
                 layer = nn.Linear(u.shape[1], u.shape[0], bias=u.bias)
             else:

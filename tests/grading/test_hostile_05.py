@@ -49,13 +49,15 @@ def count_flops(model, input_shape):
 
 @pytest.fixture(scope="module")
 def hostile_05(tmp_path_factory):
+    """One autograde run: the solution, and one submission with every attack above (each on its own function)."""
     course = _new_course(tmp_path_factory.mktemp("hostile-05") / "course")
-    for student, replace in STUDENTS.items():
+    attacks = {grade_id: source for student, replace in STUDENTS.items() for grade_id, source in replace.items()}
+    for student, replace in {"solution": {}, "attacker": attacks}.items():
         write_nb(course / "submitted" / student / M05 / f"{M05}.ipynb", submission(M05, replace))
     from conftest import nbgrader
 
     nbgrader(["autograde", M05, "--force"], cwd=course)
-    return {student: _scores(course, M05, student)[0] for student in STUDENTS}
+    return {student: _scores(course, M05, student)[0] for student in ("solution", "attacker")}
 
 
 FULL = {"test_conv_param_count": 2, "test_stacked_3x3": 1, "test_count_flops": 3, "test_ResidualBlock": 3,
@@ -72,10 +74,12 @@ def test_the_solution_scores_full_marks(hostile_05):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("student", sorted(ATTACKED))
-def test_a_gamed_block_gets_nothing_and_the_rest_full_marks(hostile_05, student):
-    scores = hostile_05[student]
-    attacked = ATTACKED[student]
-    assert scores[attacked] == 0, (student, scores)
-    assert {k: v for k, v in scores.items() if k != attacked} == pytest.approx(
-        {k: float(v) for k, v in FULL.items() if k != attacked}), (student, scores)
+@pytest.mark.parametrize("attack", sorted(ATTACKED))
+def test_a_gamed_block_gets_nothing(hostile_05, attack):
+    assert hostile_05["attacker"][ATTACKED[attack]] == 0, (attack, hostile_05["attacker"])
+
+
+@pytest.mark.slow
+def test_the_attacker_keeps_the_points_of_its_honest_functions(hostile_05):
+    honest = {k: float(v) for k, v in FULL.items() if k not in ATTACKED.values()}
+    assert {k: hostile_05["attacker"][k] for k in honest} == pytest.approx(honest)
