@@ -68,19 +68,30 @@ CONV_PARAM_MISTAKES = [
             args=lambda a: {"kernel_size": a.kernel_size if isinstance(a.kernel_size, numbers.Integral)
                             else a.kernel_size[0]},
             hint="kernel_size=(KH, KW) is KH rows by KW columns: KH * KW weights per channel."),
+    Mistake("groups multiply the weights",
+            output=lambda out, a: a.c_out * a.c_in * a.groups * _k_area(a) + (a.c_out if a.bias else 0),
+            hint="groups split the input channels, they do not multiply them: each filter sees c_in // groups "
+                 "channels: c_out * (c_in // groups) * KH * KW weights."),
+    Mistake("one bias per input channel", output=lambda out, a: out - a.c_out + a.c_in if a.bias else out,
+            hint="a bias belongs to a filter, i.e. to an output channel: + c_out biases, not + c_in."),
 ]
+
+#: The hint when conv_param_count raises on an int or on a pair kernel_size (the two forms).
+_KERNEL_FORMS = ("kernel_size is an int or a (KH, KW) pair: an int k means k x k, so read both forms: "
+                 "kh, kw = (k, k) if isinstance(k, int) else k.")
 
 
 def check_conv_param_count(conv_param_count: Callable, hidden: bool = False) -> None:
     """Check ``conv_param_count(c_in, c_out, kernel_size, bias=True, groups=1)`` -> int."""
     __tracebackhide__ = True
-    c = lambda name, *args, is_hidden=False, **kw: Case(name, args, kw, dtype_rule="int",  # noqa: E731
-                                                        project=_int_view("the parameter count"), hidden=is_hidden)
+    c = lambda name, *args, is_hidden=False, raise_hint="", **kw: Case(  # noqa: E731
+        name, args, kw, dtype_rule="int", project=_int_view("the parameter count"), hidden=is_hidden,
+        raise_hint=raise_hint)
     cases = [
-        c("3 -> 8 channels, 3x3, with bias", 3, 8, 3),
+        c("3 -> 8 channels, 3x3, with bias", 3, 8, 3, raise_hint=_KERNEL_FORMS),
         c("bias=False", 16, 32, 3, bias=False),
         c("a 1x1 conv", 64, 16, 1),
-        c("kernel (1, 7)", 8, 8, (1, 7)),
+        c("kernel (1, 7)", 8, 8, (1, 7), raise_hint=_KERNEL_FORMS),
         c("groups=2 (AlexNet's two GPUs)", 8, 12, 3, groups=2),
         c("depthwise: groups = c_in", 32, 32, 3, bias=False, groups=32),
         c("ResNeXt: 128 -> 128, 3x3, 32 groups", 128, 128, 3, groups=32),
@@ -119,6 +130,20 @@ STACKED_MISTAKES = [
     Mistake("channels not squared", output=lambda out, a: (out[0], a.n * (9 * a.channels + a.channels),
                                                          (2 * a.n + 1) ** 2 * a.channels + a.channels),
             hint="a conv c -> c has c * c weights per kernel position: 9c^2 for a 3x3."),
+    Mistake("channels not squared", output=lambda out, a: _with(out, 2, (2 * a.n + 1) ** 2 * a.channels + a.channels),
+            hint="the single conv c -> c has c * c weights per kernel position too: (2n+1)^2 c^2 + c."),
+    Mistake("receptive fields multiplied", output=lambda out, a: _with(out, 0, 3 ** a.n),
+            hint="receptive fields add up, they do not multiply: each further 3x3 conv (stride 1) widens the field "
+                 "by 2: 3, 5, 7, ... = 2n + 1."),
+    Mistake("receptive field 2n - 1",
+            output=lambda out, a: (2 * a.n - 1, out[1], (2 * a.n - 1) ** 2 * a.channels ** 2 + a.channels),
+            hint="one 3x3 conv already sees 3 pixels (n = 1 gives 3), each further one 2 more: 2n + 1; the single "
+                 "conv is (2n+1) x (2n+1)."),
+    Mistake("the stack's biases counted once", output=lambda out, a: _with(out, 1, out[1] - (a.n - 1) * a.channels),
+            hint="each of the n convs has its own c biases: n * (9c^2 + c), not n * 9c^2 + c."),
+    Mistake("params_stacked and params_single swapped", output=lambda out, a: (out[0], out[2], out[1]),
+            hint="return (receptive_field, params_stacked, params_single): the stack's count second, the single "
+                 "conv's third."),
 ]
 
 
@@ -139,8 +164,13 @@ def check_stacked_3x3(stacked_3x3: Callable, hidden: bool = False) -> None:
 # ------------------------------------------------------------------ count_flops
 
 def _flops(model, input_shape, *, per_weight=False, bias=False, groups=True, linear=True, factor=1, once=False,
-           channels=True, kernel=True, input_positions=False):
-    """Multiply-adds of conv and linear layers, with one slip per keyword (trusted: the mistakes' variants)."""
+           channels=True, kernel=True, input_positions=False, square=False, norm=False, top_level=False,
+           every_filter=False, input_channels=True):
+    """Multiply-adds of conv and linear layers, with one slip per keyword (trusted: the mistakes' variants).
+
+    Like the reference it leaves the model as it found it (modes restored, hooks removed), so a
+    variant handed in as a student's function shows its own slip.
+    """
     import torch
     from torch import nn
 
@@ -152,9 +182,11 @@ def _flops(model, input_shape, *, per_weight=False, bias=False, groups=True, lin
             return
         seen.add(m)
         kh, kw = m.kernel_size
-        c = m.in_channels // (m.groups if groups else 1)
-        if per_weight:
-            total += m.weight.numel()
+        if square:
+            kw = kh
+        c = m.in_channels // (m.groups if groups else 1) if input_channels else 1
+        if per_weight or every_filter:
+            total += m.weight.numel() * (out.numel() if every_filter else 1)
             return
         positions = args[0][0, 0].numel() if input_positions else out[0, 0].numel()
         total += positions * (out.shape[1] if channels else 1) * c * (kh * kw if kernel else 1)
@@ -166,12 +198,27 @@ def _flops(model, input_shape, *, per_weight=False, bias=False, groups=True, lin
         if not linear or (once and m in seen):
             return
         seen.add(m)
-        total += m.weight.numel() if per_weight else out.numel() * m.in_features
+        if per_weight or every_filter:
+            total += m.weight.numel() * (out.numel() if every_filter else 1)
+        else:
+            total += out.numel() * m.in_features
         if bias and m.bias is not None:
             total += out.numel()
 
-    handles = [m.register_forward_hook(conv_hook if isinstance(m, nn.Conv2d) else linear_hook)
-               for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    def norm_hook(m, args, out):
+        nonlocal total
+        total += out.numel()
+
+    hooks = []
+    for m in (model.children() if top_level else model.modules()):
+        if isinstance(m, nn.Conv2d):
+            hooks.append((m, conv_hook))
+        elif isinstance(m, nn.Linear):
+            hooks.append((m, linear_hook))
+        elif norm and isinstance(getattr(m, "weight", None), torch.Tensor):
+            hooks.append((m, norm_hook))
+    modes = {m: m.training for m in model.modules()}
+    handles = [m.register_forward_hook(hook) for m, hook in hooks]
     try:
         model.eval()
         with torch.no_grad():
@@ -179,15 +226,17 @@ def _flops(model, input_shape, *, per_weight=False, bias=False, groups=True, lin
     finally:
         for h in handles:
             h.remove()
+        for m, training in modes.items():
+            m.training = training
     return int(total * factor)
 
 
 def _on_spec(func):
-    """``func(model, input_shape)`` turned into a function of (spec, input_shape), the model built from the spec."""
-    def run(spec, input_shape):
+    """``func(model, input_shape)`` as a function of (spec, input_shape, train), the model built from the spec."""
+    def run(spec, input_shape, train=True):
         from ..worker.fixtures import spec_model
 
-        return func(spec_model(spec), tuple(input_shape))
+        return func(spec_model(spec, train=train), tuple(input_shape))
     run.inner = func  # the function as a student would pass it
     return run
 
@@ -195,10 +244,10 @@ def _on_spec(func):
 def _student_on_spec(count_flops):
     drive = FixtureDriver(count_flops)
 
-    def run(spec, input_shape):
-        result, changed = drive("count_on_spec", count_flops, spec, input_shape)
-        if changed:
-            return ("changed the model", result)
+    def run(spec, input_shape, train=True):
+        result, problem = drive("count_on_spec", count_flops, spec, input_shape, train=train)
+        if problem:
+            return ("count_flops problem", tuple(problem), result)
         return result
     run.inner = count_flops
     return run
@@ -228,11 +277,31 @@ FLOPS_MISTAKES = [
                    "the kernel area too.", kernel=False),
     _flops_mistake("input positions counted, not output positions", "a strided or unpadded conv has fewer outputs "
                    "than inputs: count from the output's shape (the hook's `out`), OH * OW.", input_positions=True),
+    _flops_mistake("kernel read as square", "module.kernel_size is (KH, KW): a (1, 7) kernel has 7 weights per "
+                   "channel, a (3, 1) one 3: kh, kw = module.kernel_size, then multiply by kh * kw.", square=True),
+    _flops_mistake("batch norm counted", "hook only nn.Conv2d and nn.Linear (isinstance): a BatchNorm layer has a "
+                   ".weight too, but its per-channel scale is no dot product.", norm=True),
+    _flops_mistake("only the top-level modules hooked", "model.children() lists only the top-level modules; "
+                   "model.modules() walks into nested Sequentials and blocks (every conv of a ResNet is inside one).",
+                   top_level=True),
+    _flops_mistake("every filter's weights per output value", "one output value is the dot product of one filter "
+                   "with its window: out.numel() * weight[0].numel() = out.numel() * (C / groups) * KH * KW; "
+                   "weight.numel() holds all F filters.", every_filter=True),
+    _flops_mistake("input channels not counted", "each dot product runs over all (C / groups) input channels of "
+                   "the window: out.numel() * (C / groups) * KH * KW.", input_channels=False),
 ]
 
-_FLOP_CASES = [
+#: The hint when count_flops raises on the first case with a linear layer.
+_LINEAR_CASE_RAISE_HINT = (
+    "this is the first case with nn.Flatten and nn.Linear: hook nn.Linear separately (it has in_features, no "
+    "kernel_size or in_channels), and run the model on a batch of one, torch.zeros(1, *input_shape): a conv "
+    "accepts a (C, H, W) input without the batch axis, but nn.Flatten then flattens the wrong axes.")
+
+_FLOP_CASES = [  # (name, spec, input shape[, train mode]): spec_model builds the model, in training mode unless False
     ("one conv 3 -> 4, 3x3", [["conv", 3, 4, 3, 1, 0, 1, True]], (3, 8, 8)),
     ("stride 2, padding 1", [["conv", 2, 6, 3, 2, 1, 1, False]], (2, 9, 9)),
+    ("a (1, 7) conv, padding (0, 3)", [["conv", 4, 6, [1, 7], 1, [0, 3], 1, False]], (4, 5, 9)),
+    ("a (3, 1) conv, stride 2", [["conv", 3, 5, [3, 1], 2, 0, 1, True]], (3, 9, 7)),
     ("conv, ReLU, pool, then a linear layer", [["conv", 1, 4, 3, 1, 1, 1, True], ["relu"], ["maxpool", 2],
                                               ["flatten"], ["linear", 4 * 4 * 4, 10, True]], (1, 8, 8)),
     ("grouped conv (groups=2)", [["conv", 4, 6, 3, 1, 1, 2, False]], (4, 6, 6)),
@@ -241,37 +310,75 @@ _FLOP_CASES = [
     ("a conv called twice", [["twice", 3, 3]], (3, 6, 6)),
     ("a residual block with a projection", [["block", 4, 8, 2], ["avgpool"], ["flatten"], ["linear", 8, 3, True]],
      (4, 8, 8)),
+    ("a model in eval mode: conv, BN, ReLU, linear", [["conv", 2, 4, 3, 1, 1, 1, False], ["bn", 4], ["relu"],
+                                                      ["flatten"], ["linear", 4 * 5 * 5, 3, True]], (2, 5, 5), False),
     ("torchvision resnet18, 3 x 32 x 32", ["torchvision", "resnet18"], (3, 32, 32)),
     ("torchvision mobilenet_v2, 3 x 32 x 32", ["torchvision", "mobilenet_v2"], (3, 32, 32)),
 ]
 
 
+def _flop_problem(problem, first):
+    """The Mismatch for what count_flops did to the model (see :func:`cnncourse.worker.fixtures.count_on_spec`)."""
+    kind, what, detail = problem
+    module = f"module `{what}`" if what else "the model"
+    if kind == "modes":
+        return Mismatch(f"count_flops left {module} in {detail}.",
+                        "train/eval mode not restored: note each module's mode before model.eval() (modes = {m: "
+                        "m.training for m in model.modules()}) and restore each module's .training afterwards: the "
+                        "caller's model must come back as it was handed over.")
+    if kind == "buffers":
+        return Mismatch(f"count_flops changed the model's buffer `{what}` (the batch-norm statistics).",
+                        "batch-norm statistics updated: a forward pass in training mode updates the running mean, "
+                        "variance and num_batches_tracked, even under torch.no_grad(): call model.eval() before "
+                        "the pass, and restore the modes afterwards.")
+    if kind == "parameters":
+        return Mismatch(f"count_flops changed the model's parameter `{what}` (its values, dtype, device or "
+                        "requires_grad).",
+                        "weights changed: count without touching the parameters: no optimizer step, no in-place "
+                        "writes, no .requires_grad_(False) or dtype change; torch.no_grad() alone avoids gradients.")
+    if kind == "second call":
+        return Mismatch(f"count_flops returned {first!r} on a first call and {what!r} on a second call on the same "
+                        "model.",
+                        "count not reset or hooks kept: a second call on the same model gives a different count: "
+                        "reset the count inside the function and remove the hooks after the pass (h.remove() for "
+                        "each handle, in a finally block).")
+    return Mismatch(f"count_flops left a forward hook on {module}.",
+                    "hooks kept: remove every hook after the pass (h.remove() for each handle "
+                    "register_forward_hook returned, in a finally block): left on the model, it runs on every "
+                    "later forward pass.")
+
+
 def _flop_view(value):
-    if isinstance(value, tuple) and value and value[0] == "changed the model":
-        raise Mismatch("count_flops changed the model's weights, statistics or train/eval flags.",
-                       "count with forward hooks, run the pass under torch.no_grad() in eval mode, remove the hooks and "
-                       "restore each module's .training afterwards.")
+    if isinstance(value, tuple) and len(value) == 3 and value[0] == "count_flops problem":
+        raise _flop_problem(value[1], value[2])
     return _int_view("the number of multiply-adds")(value)
 
 
 def check_count_flops(count_flops: Callable, hidden: bool = False) -> None:
-    """Check ``count_flops(model, input_shape)`` -> int, the multiply-adds of conv and linear layers."""
+    """Check ``count_flops(model, input_shape)`` -> int, the multiply-adds of conv and linear layers.
+
+    Each case builds a fresh model (in training mode, one in eval mode) and calls ``count_flops``
+    on it twice: it must count the same both times and leave the model as it was (modes,
+    parameters, buffers, hooks).
+    """
     __tracebackhide__ = True
     require_student_function(count_flops, "count_flops")
-    c = lambda name, spec, shape, is_hidden=False: Case(name, (spec, list(shape)), dtype_rule="int",  # noqa: E731
-                                                        project=_flop_view, hidden=is_hidden)
+    c = lambda name, spec, shape, train=True, is_hidden=False: Case(  # noqa: E731
+        name, (spec, list(shape), train), dtype_rule="int", project=_flop_view, hidden=is_hidden,
+        raise_hint=_LINEAR_CASE_RAISE_HINT if name.startswith("conv, ReLU, pool") else "")
     cases = [c(*case) for case in _FLOP_CASES]
     if hidden:
         rng = hidden_rng()
         for i in range(3):
             g = int(rng.choice([1, 2]))
-            c_in, c_out, k = g * int(rng.integers(1, 5)), g * int(rng.integers(1, 5)), int(rng.integers(1, 5))
-            s, p, size = int(rng.integers(1, 3)), int(rng.integers(0, 2)), int(rng.integers(k + 2, 12))
-            out = (size + 2 * p - k) // s + 1
-            spec = [["conv", c_in, c_out, k, s, p, g, bool(i % 2)], ["relu"], ["flatten"],
-                    ["linear", c_out * out * out, int(rng.integers(2, 9)), True]]
-            cases.append(c(f"hidden #{i + 1} (conv {c_in} -> {c_out}, {k}x{k}, stride {s}, groups {g})", spec,
-                           (c_in, size, size), True))
+            c_in, c_out = g * int(rng.integers(1, 5)), g * int(rng.integers(1, 5))
+            kh, kw = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+            s, p, size = int(rng.integers(1, 3)), int(rng.integers(0, 2)), int(rng.integers(max(kh, kw) + 2, 12))
+            oh, ow = (size + 2 * p - kh) // s + 1, (size + 2 * p - kw) // s + 1
+            spec = [["conv", c_in, c_out, [kh, kw], s, p, g, bool(i % 2)], ["relu"], ["flatten"],
+                    ["linear", c_out * oh * ow, int(rng.integers(2, 9)), True]]
+            cases.append(c(f"hidden #{i + 1} (conv {c_in} -> {c_out}, {kh}x{kw}, stride {s}, groups {g})", spec,
+                           (c_in, size, size), train=i != 1, is_hidden=True))
     run_check(_student_on_spec(count_flops), reference=_on_spec(_ref().count_flops), cases=cases,
               mistakes=FLOPS_MISTAKES, name="count_flops")
 
@@ -311,6 +418,7 @@ def check_Bottleneck(Bottleneck: Callable, hidden: bool = False) -> None:  # noq
     visible = [("identity shortcut (16 -> 4 -> 16), eval mode", (16, 4, 16), (2, 16, 5, 5), False, "float32"),
                ("identity shortcut, train mode", (8, 2, 8), (3, 8, 4, 4), True, "float32"),
                ("stride 2: projection shortcut", (8, 4, 16, 2), (2, 8, 6, 6), False, "float32"),
+               ("c_out = 8 c_mid (8 -> 2 -> 16), train mode", (8, 2, 16), (2, 8, 4, 5), True, "float32"),
                ("float64, 6 -> 3 -> 12, train mode", (6, 3, 12), (2, 6, 5, 5), True, "float64")]
 
     def draw(rng):
@@ -340,6 +448,7 @@ def check_SqueezeExcitation(SqueezeExcitation: Callable, hidden: bool = False) -
     visible = [("32 channels, reduction 16", (32,), (2, 32, 4, 4), False, "float32"),
                ("12 channels, reduction 4", (12, 4), (3, 12, 5, 3), False, "float32"),
                ("reduction larger than the channels", (6, 8), (2, 6, 3, 3), True, "float32"),
+               ("39 channels, reduction 5: 7 units", (39, 5), (2, 39, 3, 4), False, "float32"),
                ("float64", (8, 2), (2, 8, 4, 4), False, "float64")]
 
     def draw(rng):

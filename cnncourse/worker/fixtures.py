@@ -359,44 +359,63 @@ def block_units(model):
             "lazy": lazy}
 
 
-def block_call_order(model, x):
-    """Names of the weighted layers (as in :func:`block_units`) in the order ``model(x)`` first uses their tensors.
+#: Torch functions that read a tensor's metadata; they do not count as using a layer.
+_NOT_A_USE = frozenset({"__get__", "size", "dim", "numel", "type", "is_floating_point", "element_size", "__len__"})
 
-    Recorded with a ``TorchFunctionMode``: a layer counts as used when one of its weights or
-    running statistics enters a torch function, so ``self.conv(x)`` and ``F.conv2d(x,
-    self.conv.weight)`` both count.
+
+def block_call_order(model, x):
+    """How ``model(x)`` uses its weighted layers (as in :func:`block_units`), in eval mode without autograd.
+
+    Returns ``{"order": names in the order of first use, "uses": {name: torch calls that use
+    it}, "functions": names of the torch functions called, "changed_input": whether x changed}``.
+    A layer counts as used when one of its weights or running statistics enters a torch
+    function (``TorchFunctionMode``), so ``self.conv(x)`` and ``F.conv2d(x, self.conv.weight)``
+    both count.  A plain pass runs first, so that an error shows the student's own line.
     """
     torch = _torch()
     from torch.overrides import TorchFunctionMode
 
-    owner = {}
+    x = torch.as_tensor(x)
+    model.to(x.dtype)  # first: .to() replaces the buffers
+    owner, kept = {}, []  # kept: the tensors themselves, so that no temporary can reuse their ids
     for name, m in model.named_modules():
         if any(type(m) is getattr(torch.nn, cls) for cls in _UNIT_KINDS):
             for t in [*m.parameters(recurse=False), *m.buffers(recurse=False)]:
                 owner[id(t)] = name
-    order = []
+                kept.append(t)
+    order, uses, functions = [], {}, set()
 
-    def visit(value):
+    def visit(value, found):
         if isinstance(value, torch.Tensor):
             name = owner.get(id(value))
-            if name is not None and name not in order:
-                order.append(name)
+            if name is not None:
+                found.add(name)
         elif isinstance(value, (list, tuple)):
             for v in value:
-                visit(v)
+                visit(v, found)
 
     class Record(TorchFunctionMode):
         def __torch_function__(self, func, types, args=(), kwargs=None):
-            visit(args)
-            visit(list((kwargs or {}).values()))
+            found = set()
+            if getattr(func, "__name__", "") in _NOT_A_USE:  # reading w.shape or w.size() computes nothing
+                return func(*args, **(kwargs or {}))
+            visit(args, found)
+            visit(list((kwargs or {}).values()), found)
+            functions.add(getattr(func, "__name__", ""))
+            for name in sorted(found, key=lambda n: (n in order, n)):
+                if name not in order:
+                    order.append(name)
+                uses[name] = uses.get(name, 0) + 1
             return func(*args, **(kwargs or {}))
 
-    x = torch.as_tensor(x)
-    model.to(x.dtype)
     model.eval()
-    with torch.no_grad(), Record():
+    original = x.clone()
+    with torch.no_grad():
         model(x)
-    return order
+    changed = not torch.equal(x, original)
+    with torch.no_grad(), Record():
+        model(original.clone())
+    return {"order": order, "uses": uses, "functions": sorted(functions), "changed_input": changed}
 
 
 def _load_unit(module, values, dtype):
@@ -446,14 +465,15 @@ def block_outputs(model, values, mappings, x, train=False, grad_seed=None):
     return results
 
 
-def spec_model(spec, seed=0):
+def spec_model(spec, seed=0, train=True):
     """A model built from a plain description: a list of layers, or a torchvision model by name.
 
-    Layers: ``["conv", c_in, c_out, k, stride, padding, groups, bias]``, ``["bn", c]``,
-    ``["relu"]``, ``["maxpool", k]``, ``["avgpool"]`` (global), ``["flatten"]``,
-    ``["linear", n_in, n_out, bias]``, ``["twice", c, k]`` (one c -> c conv, padding k // 2,
-    called twice), ``["block", c_in, c_out, stride]`` (torchvision's BasicBlock with its
-    projection); or ``["torchvision", name]``.
+    Layers: ``["conv", c_in, c_out, k, stride, padding, groups, bias]`` (``k`` and ``padding``
+    an int or a [KH, KW] pair), ``["bn", c]``, ``["relu"]``, ``["maxpool", k]``,
+    ``["avgpool"]`` (global), ``["flatten"]``, ``["linear", n_in, n_out, bias]``,
+    ``["twice", c, k]`` (one c -> c conv, padding k // 2, called twice), ``["block", c_in,
+    c_out, stride]`` (torchvision's BasicBlock with its projection); or ``["torchvision",
+    name]``.  The model is in training mode (as built) unless ``train`` is False.
     """
     torch = _torch()
     nn = torch.nn
@@ -461,7 +481,7 @@ def spec_model(spec, seed=0):
     if spec and spec[0] == "torchvision":
         import torchvision
 
-        return getattr(torchvision.models, spec[1])(weights=None)
+        return getattr(torchvision.models, spec[1])(weights=None).train(train)
 
     class Twice(nn.Module):
         def __init__(self, c, k):
@@ -478,21 +498,69 @@ def spec_model(spec, seed=0):
             nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
         return BasicBlock(c_in, c_out, stride, downsample=down)
 
-    make = {"conv": lambda ci, co, k, s, p, g, b: nn.Conv2d(ci, co, k, stride=s, padding=p, groups=g, bias=b),
+    def pair(v):
+        return tuple(v) if isinstance(v, (list, tuple)) else v
+
+    make = {"conv": lambda ci, co, k, s, p, g, b: nn.Conv2d(ci, co, pair(k), stride=s, padding=pair(p), groups=g,
+                                                            bias=b),
             "bn": nn.BatchNorm2d, "relu": nn.ReLU, "maxpool": nn.MaxPool2d, "avgpool": lambda: nn.AdaptiveAvgPool2d(1),
             "flatten": nn.Flatten, "linear": lambda i, o, b: nn.Linear(i, o, bias=b), "twice": Twice, "block": block}
-    return nn.Sequential(*(make[layer[0]](*layer[1:]) for layer in spec))
+    return nn.Sequential(*(make[layer[0]](*layer[1:]) for layer in spec)).train(train)
 
 
-def count_on_spec(count_flops, spec, input_shape, seed=0):
-    """The student's ``count_flops`` on :func:`spec_model` ``(spec)``; also returns whether the model changed.
+def _model_snapshot(model):
+    """Copies of every parameter and buffer, the training flags and the hooks of ``model``'s modules."""
+    return {"parameters": [(name, p.detach().clone(), p.requires_grad) for name, p in model.named_parameters()],
+            "buffers": [(name, b.detach().clone()) for name, b in model.named_buffers()],
+            "modes": [(name, m.training) for name, m in model.named_modules()],
+            "hooks": [(name, len(m._forward_hooks) + len(m._forward_pre_hooks)) for name, m in model.named_modules()]}
 
-    Returns (what count_flops returned, True if a parameter, buffer or training flag differs afterwards).
+
+def _model_change(before, after):
+    """What differs between two :func:`_model_snapshot` s: a short description, or None."""
+    torch = _torch()
+
+    def differs(a, b):
+        return (a[0] != b[0] or a[1].shape != b[1].shape or a[1].dtype != b[1].dtype or a[1].device != b[1].device
+                or not torch.equal(a[1], b[1]) or a[2:] != b[2:])
+
+    for kind in ("parameters", "buffers"):
+        if len(before[kind]) != len(after[kind]):
+            return [kind, "", ""]
+        for a, b in zip(before[kind], after[kind]):
+            if differs(a, b):
+                return [kind, a[0], ""]
+    for (name, was), (_, now) in zip(before["modes"], after["modes"]):
+        if was != now:
+            mode = {True: "training", False: "eval"}
+            return ["modes", name, f"{mode[now]} mode (it was in {mode[was]} mode)"]
+    return None
+
+
+def count_on_spec(count_flops, spec, input_shape, seed=0, train=True):
+    """The student's ``count_flops`` on :func:`spec_model` ``(spec, train=train)``, and what it got wrong.
+
+    ``count_flops`` runs twice on the same model.  Returns (what the first call returned, None)
+    or, when the first call changed the model, (that, ["parameters" | "buffers" | "modes", the
+    name of the first tensor or module changed ("" for the model itself), details]); when the
+    second call returned another value, (that, ["second call", second value, ""]); when hooks
+    are left on the model, (that, ["hooks", module name, ""]).
     """
-    model = spec_model(spec, seed)
-    model.eval()
-    before = state(model), [m.training for m in model.modules()]
+    model = spec_model(spec, seed, train)
+    before = _model_snapshot(model)
     result = count_flops(model, tuple(input_shape))
-    after = state(model), [m.training for m in model.modules()]
-    changed = not (np.array_equal(before[0], after[0]) and before[1] == after[1])
-    return result, changed
+    after = _model_snapshot(model)
+    change = _model_change(before, after)
+    if change is not None:
+        return result, change
+    second = count_flops(model, tuple(input_shape))
+    try:
+        same = bool(second == result)
+    except Exception:  # e.g. a tensor of several values: the comparison of the first value reports it
+        same = True
+    if not same:
+        return result, ["second call", second if isinstance(second, (int, float)) else repr(second), ""]
+    for (name, was), (_, now) in zip(before["hooks"], _model_snapshot(model)["hooks"]):
+        if now > was:
+            return result, ["hooks", name, ""]
+    return result, None
