@@ -229,6 +229,14 @@ def doctor():
     for name, where in data.sources().items():
         print(f"  {name:<34} {where or 'not found'}")
     print(f"  cache folder (CNNCOURSE_DATA) {data.data_dir()}")
+    from . import pretrained
+
+    try:
+        weights = str(pretrained.find_checkpoint())
+    except (FileNotFoundError, ValueError) as exc:
+        problems += 1
+        weights = f"MISSING — {str(exc).splitlines()[-1]}"
+    print(f"  {'ImageNet classifier (module 05)':<34} {weights}")
     ok, text = torchvision_ops_status()
     problems += not ok
     print(f"\ntorchvision operators: {'OK' if ok else 'BROKEN'} — {text}")
