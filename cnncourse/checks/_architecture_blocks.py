@@ -132,6 +132,8 @@ class ResidualBlockSpec(BlockSpec):
             return relu(h, relu_out)
         if shortcut == "after_relu":
             return relu(h, relu_out) + sc
+        if shortcut == "relu_both":
+            return relu(relu(h) + sc)
         out = h + sc
         return relu(norm("bn2", out) if bn_after_add else out, relu_out)
 
@@ -159,6 +161,8 @@ class ResidualBlockSpec(BlockSpec):
                      "this is a plain block.", {"shortcut": "none"}),
         BlockMistake("shortcut added after the ReLU", "add the shortcut *before* the final ReLU: relu(F(x) + "
                      "shortcut(x)), not relu(F(x)) + shortcut(x).", {"shortcut": "after_relu"}),
+        BlockMistake("extra ReLU before the addition", "bn2's output goes to the addition as it is: relu(bn2(conv2(h)) "
+                     "+ shortcut(x)); a ReLU before the addition too keeps F(x) >= 0.", {"shortcut": "relu_both"}),
         BlockMistake("projection missing when the shape changes", _PROJECTION_HINT, {"projection": "never"},
                      ({"projection": "never", "shortcut": "option_a"},)),
         BlockMistake("shortcut taken from the overwritten x", "keep the block's input for the shortcut: out = "
@@ -214,6 +218,8 @@ class BottleneckSpec(BlockSpec):
             return relu(h, relu_out)
         if shortcut == "after_relu":
             return relu(h, relu_out) + sc
+        if shortcut == "relu_both":
+            return relu(relu(h) + sc)
         return relu(h + sc, relu_out)
 
     def oracle(self, args):
@@ -244,6 +250,8 @@ class BottleneckSpec(BlockSpec):
                      "shortcut(x)).", {"shortcut": "none"}),
         BlockMistake("shortcut added after the ReLU", "relu(F(x) + shortcut(x)), not relu(F(x)) + shortcut(x).",
                      {"shortcut": "after_relu"}),
+        BlockMistake("extra ReLU before the addition", "bn3's output goes to the addition as it is: relu(bn3(conv3(h)) "
+                     "+ shortcut(x)); a ReLU before the addition too keeps F(x) >= 0.", {"shortcut": "relu_both"}),
         BlockMistake("stride on the first 1x1 convolution", "put the stride on the 3x3 conv (\"ResNet v1.5\", as "
                      "torchvision); a strided 1x1 conv skips three quarters of the pixels.", {"stride_on": 1}),
         BlockMistake("projection missing when the shape changes", _PROJECTION_HINT, {"projection": "never"}),

@@ -163,7 +163,7 @@ def check_stacked_3x3(stacked_3x3: Callable, hidden: bool = False) -> None:
 
 # ------------------------------------------------------------------ count_flops
 
-def _flops(model, input_shape, *, per_weight=False, bias=False, groups=True, linear=True, factor=1, once=False,
+def _flops(model, input_shape, *, linear_once=False, per_weight=False, bias=False, groups=True, linear=True, factor=1, once=False,
            channels=True, kernel=True, input_positions=False, square=False, norm=False, top_level=False,
            every_filter=False, input_channels=True):
     """Multiply-adds of conv and linear layers, with one slip per keyword (trusted: the mistakes' variants).
@@ -198,7 +198,7 @@ def _flops(model, input_shape, *, per_weight=False, bias=False, groups=True, lin
         if not linear or (once and m in seen):
             return
         seen.add(m)
-        if per_weight or every_filter:
+        if per_weight or every_filter or linear_once:
             total += m.weight.numel() * (out.numel() if every_filter else 1)
         else:
             total += out.numel() * m.in_features
@@ -267,6 +267,9 @@ FLOPS_MISTAKES = [
                    "module.in_channels // module.groups.", groups=False),
     _flops_mistake("linear layers not counted", "nn.Linear layers count too: out.numel() * in_features.",
                    linear=False),
+    _flops_mistake("a linear layer counted as in_features x out_features", "a linear layer does in_features "
+                   "multiply-adds for each output value: out.numel() * in_features, which is in x out only when it "
+                   "runs on one vector (it runs once per position of every axis but the last).", linear_once=True),
     _flops_mistake("FLOPs, not multiply-adds", "count multiply-adds: torch's FlopCounterMode counts 2 FLOPs per "
                    "multiply-add.", factor=2),
     _flops_mistake("a layer called twice counted once", "count in a forward hook, once per call: a layer the "
@@ -312,6 +315,10 @@ _FLOP_CASES = [  # (name, spec, input shape[, train mode]): spec_model builds th
      (4, 8, 8)),
     ("a model in eval mode: conv, BN, ReLU, linear", [["conv", 2, 4, 3, 1, 1, 1, False], ["bn", 4], ["relu"],
                                                       ["flatten"], ["linear", 4 * 5 * 5, 3, True]], (2, 5, 5), False),
+    ("a linear layer on the last axis (no flatten)", [["conv", 2, 3, 3, 1, 1, 1, False], ["linear", 6, 4, True]],
+     (2, 5, 6)),
+    ("a frozen batch norm (eval mode) in a model in training mode", [["conv", 2, 4, 3, 1, 1, 1, False],
+                                                                     ["frozen_bn", 4], ["relu"]], (2, 5, 5)),
     ("torchvision resnet18, 3 x 32 x 32", ["torchvision", "resnet18"], (3, 32, 32)),
     ("torchvision mobilenet_v2, 3 x 32 x 32", ["torchvision", "mobilenet_v2"], (3, 32, 32)),
 ]

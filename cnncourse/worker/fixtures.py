@@ -469,7 +469,7 @@ def spec_model(spec, seed=0, train=True):
     """A model built from a plain description: a list of layers, or a torchvision model by name.
 
     Layers: ``["conv", c_in, c_out, k, stride, padding, groups, bias]`` (``k`` and ``padding``
-    an int or a [KH, KW] pair), ``["bn", c]``, ``["relu"]``, ``["maxpool", k]``,
+    an int or a [KH, KW] pair), ``["bn", c]``, ``["frozen_bn", c]`` (one in eval mode), ``["relu"]``, ``["maxpool", k]``,
     ``["avgpool"]`` (global), ``["flatten"]``, ``["linear", n_in, n_out, bias]``,
     ``["twice", c, k]`` (one c -> c conv, padding k // 2, called twice), ``["block", c_in,
     c_out, stride]`` (torchvision's BasicBlock with its projection); or ``["torchvision",
@@ -504,8 +504,13 @@ def spec_model(spec, seed=0, train=True):
     make = {"conv": lambda ci, co, k, s, p, g, b: nn.Conv2d(ci, co, pair(k), stride=s, padding=pair(p), groups=g,
                                                             bias=b),
             "bn": nn.BatchNorm2d, "relu": nn.ReLU, "maxpool": nn.MaxPool2d, "avgpool": lambda: nn.AdaptiveAvgPool2d(1),
-            "flatten": nn.Flatten, "linear": lambda i, o, b: nn.Linear(i, o, bias=b), "twice": Twice, "block": block}
-    return nn.Sequential(*(make[layer[0]](*layer[1:]) for layer in spec)).train(train)
+            "flatten": nn.Flatten, "linear": lambda i, o, b: nn.Linear(i, o, bias=b), "twice": Twice, "block": block,
+            "frozen_bn": nn.BatchNorm2d}
+    model = nn.Sequential(*(make[layer[0]](*layer[1:]) for layer in spec)).train(train)
+    for layer, module in zip(spec, model):
+        if layer[0] == "frozen_bn":  # a batch norm kept in eval mode inside a model in training mode (fine-tuning)
+            module.eval()
+    return model
 
 
 def _model_snapshot(model):

@@ -1622,3 +1622,74 @@ BANK = [
     Bug(_DB, DenseBlockOffByOne, "one layer too few", "n - 1 layers"),
     Bug(_DB, DenseBlockPreviousOutputAndInput, "each layer fed the input and the previous layer's maps only", "x and the previous output only"),
 ]
+
+
+# ------------------------------------------------------------------ found by an independent tester (out of sample)
+
+def flops_linear_in_times_out(model, input_shape):
+    """A linear layer counted as in_features * out_features, whatever its input's shape."""
+    total = 0
+
+    def hook(m, inputs, out):
+        nonlocal total
+        if isinstance(m, nn.Conv2d):
+            kh, kw = m.kernel_size
+            total += out.numel() * (m.in_channels // m.groups) * kh * kw
+        else:
+            total += m.in_features * m.out_features
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, *input_shape))
+    for m, training in modes:
+        m.training = training
+    for h in handles:
+        h.remove()
+    return total
+
+
+def flops_restores_top_level_mode_only(model, input_shape):
+    """model.train(was) afterwards: a frozen (eval-mode) batch norm inside comes back in training mode."""
+    total = 0
+
+    def hook(m, inputs, out):
+        nonlocal total
+        if isinstance(m, nn.Conv2d):
+            kh, kw = m.kernel_size
+            total += out.numel() * (m.in_channels // m.groups) * kh * kw
+        else:
+            total += out.numel() * m.in_features
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, *input_shape))
+    model.train(was)
+    for h in handles:
+        h.remove()
+    return total
+
+
+class BottleneckExtraReluBeforeAdd(nn.Module):
+    def __init__(self, c_in, c_mid, c_out, stride=1):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(c_in, c_mid, 1, bias=False), nn.BatchNorm2d(c_mid), nn.ReLU(),
+            nn.Conv2d(c_mid, c_mid, 3, stride, 1, bias=False), nn.BatchNorm2d(c_mid), nn.ReLU(),
+            nn.Conv2d(c_mid, c_out, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU())  # one ReLU too many
+        self.shortcut = nn.Identity()
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+
+    def forward(self, x):
+        return F.relu(self.body(x) + self.shortcut(x))
+
+
+BANK += [
+    Bug(_F, flops_linear_in_times_out, "a linear layer counted as in_features x out_features", "linear: in x out"),
+    Bug(_F, flops_restores_top_level_mode_only, "train/eval mode not restored", "model.train(was) only"),
+    Bug(_B, BottleneckExtraReluBeforeAdd, "extra ReLU before the addition", "ReLU after bn3 too"),
+]

@@ -43,11 +43,12 @@ def count_flops(model, input_shape):
             total += out.numel() * module.in_features
 
     handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    training = model.training
+    modes = [(m, m.training) for m in model.modules()]
     model.eval()
     with torch.no_grad():
         model(torch.zeros(1, *input_shape))
-    model.train(training)
+    for m, training in modes:
+        m.training = training
     for h in handles:
         h.remove()
     return total
@@ -68,7 +69,10 @@ def count_flops_weights_times_positions(model, input_shape):
         m.training = t
     total = 0
     for m, shape in calls:
-        positions = shape[2] * shape[3] if len(shape) == 4 else 1
+        if isinstance(m, nn.Conv2d):
+            positions = shape[2] * shape[3]  # one image: N = 1
+        else:  # a linear layer runs once per position of every axis but the last
+            positions = int(torch.tensor(shape[:-1]).prod()) if len(shape) > 1 else 1
         total += m.weight.numel() * positions
     return int(total)
 
