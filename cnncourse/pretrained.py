@@ -18,13 +18,13 @@ before it is loaded.  Importing this module imports neither torch nor torchvisio
 """
 
 import hashlib
-import importlib.util
 import os
 import pathlib
 
 import numpy as np
 
 from . import _validate as v
+from .data import _package_dir  # one way to find an installed package's folder without importing it
 
 #: Classifiers :func:`load_imagenet_classifier` knows.
 MODELS = ("mobilenet_v2",)
@@ -46,17 +46,6 @@ _CHECKPOINTS = {
 def _offline():
     """True when ``CNNCOURSE_OFFLINE`` is set (to anything but 0): no downloads."""
     return os.environ.get("CNNCOURSE_OFFLINE", "").strip() not in ("", "0")
-
-
-def _package_dir(package):
-    """Folder of an installed package, found without importing it; None if absent."""
-    try:
-        spec = importlib.util.find_spec(package)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return pathlib.Path(next(iter(spec.submodule_search_locations)))
 
 
 def _hub_path(name):

@@ -98,6 +98,15 @@ def _residual_explain(spec, exc, attempt):
     return message, spec.named("projection missing when the shape changes")
 
 
+def _downsample(c_in, c_out, stride):
+    """The projection torchvision's ResNet gives a block whose shape changes (1x1 conv, BN), else None."""
+    from torch import nn
+
+    if stride == 1 and c_in == c_out:
+        return None
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
+
+
 # ---------------------------------------------------------------- ResNet's basic block
 
 class ResidualBlockSpec(BlockSpec):
@@ -138,13 +147,10 @@ class ResidualBlockSpec(BlockSpec):
         return relu(norm("bn2", out) if bn_after_add else out, relu_out)
 
     def oracle(self, args):
-        from torch import nn
         from torchvision.models.resnet import BasicBlock
 
         c_in, c_out, stride = (*args, 1)[:3]
-        down = None
-        if stride != 1 or c_in != c_out:
-            down = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
+        down = _downsample(c_in, c_out, stride)
         paths = {"conv1": "conv1", "bn1": "bn1", "conv2": "conv2", "bn2": "bn2"}
         if down is not None:
             paths.update(proj="downsample.0", proj_bn="downsample.1")
@@ -223,16 +229,13 @@ class BottleneckSpec(BlockSpec):
         return relu(h + sc, relu_out)
 
     def oracle(self, args):
-        from torch import nn
         from torchvision.models.resnet import Bottleneck
 
         c_in, c_mid, c_out, stride = (*args, 1)[:4]
         if c_out % 4 or (64 * c_mid) % (c_out // 4):
             return None  # torchvision's Bottleneck has c_out = 4 * planes and c_mid = planes * base_width / 64
         planes = c_out // 4
-        down = None
-        if stride != 1 or c_in != c_out:
-            down = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
+        down = _downsample(c_in, c_out, stride)
         block = Bottleneck(c_in, planes, stride, downsample=down, base_width=64 * c_mid // planes)
         paths = {f"{k}{i}": f"{k}{i}" for i in (1, 2, 3) for k in ("conv", "bn")}
         if down is not None:

@@ -26,11 +26,11 @@ import dataclasses
 import itertools
 import zlib
 from collections import Counter
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-from ._core import CheckFailed, Mismatch, compare, Case, require_student_function
+from ._core import Case, Mismatch, compare, require_student_function
 from ._properties import Subject
 
 #: At most this many matchings of equal-shaped layers are tried per case.
@@ -520,4 +520,3 @@ def _recognise(spec: BlockSpec, case: BlockCase, attempt: _Attempt, expected) ->
 
 __all__ = ["BlockCase", "BlockMistake", "BlockSpec", "Unit", "check_block", "describe_signature", "draw_values",
            "matchings", "structure_message"]
-_ = (Any, CheckFailed)  # re-exported names the block specs use
