@@ -72,10 +72,10 @@ book: $(VENV)/.installed-book
 	@echo "The course site: $(CURDIR)/_build/html/index.html"
 
 test: $(VENV)/.installed-test
-	$(RUN_ENV) MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(RUN_ENV) MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed-test
-	$(RUN_ENV) MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 -m "not slow" $(PYTEST_ARGS)
+	$(RUN_ENV) MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow" $(PYTEST_ARGS)
 
 # nbgrader runs `alembic` from PATH, hence the venv's bin first.
 release: $(VENV)/.installed

@@ -77,7 +77,10 @@ def _with_warning(nb):
     return nb
 
 
-@pytest.fixture(scope="module", params=MODULES)
+# One xdist group per assignment (`make test` runs pytest with --dist loadgroup): every test of an assignment runs
+# on the worker that graded it, so no assignment is autograded twice.
+@pytest.fixture(scope="module", params=[pytest.param(m, marks=pytest.mark.xdist_group(f"pipeline-{m}"))
+                                        for m in MODULES])
 def graded_course(request, course_dir):
     """Submit crafted notebooks for one assignment, autograde them all, return scores by student."""
     module = request.param

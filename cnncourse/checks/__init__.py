@@ -58,7 +58,8 @@ def hidden():
     """The checks for a hidden-test cell: this package reloaded first, then everything :func:`fresh` reloads.
 
     A hidden test runs as ``checks.hidden().<module>.check_<function>(<function>, hidden=True)``.
-    In the trusted grader its ``checks`` is the grader's own package; in a notebook's kernel
+    In the trusted grader its ``checks`` is the grader's own package, which ``hidden()`` returns as
+    loaded, without reloading (``cnncourse/grading/runner.py``); in a notebook's kernel
     (``nbgrader validate``, plain Jupyter) the reload undoes what the notebook patched in the
     checks and references (a notebook can still change anything in its own kernel: the points
     come from the trusted grader, see DESIGN.md section 5).

@@ -3,7 +3,8 @@
 Every student folder ``submitted/<student>/ASSIGNMENT/`` is graded by the real
 ``nbgrader autograde ASSIGNMENT --student <student>``, run as a subprocess, ``--jobs`` of them
 at once. A tqdm bar counts students on stderr; a summary table (student, score, flags) goes to
-stdout at the end.
+stdout at the end. In the fallback sandbox (no bubblewrap, :mod:`.sandbox`) they are graded one
+at a time: it restores what a submission changed only after that submission's run.
 
 How the gradebook stays correct
 -------------------------------
@@ -62,6 +63,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .._validate import message
 from ..cli import GradeError, _fmt_points, _run_nbgrader, find_course_root
+from . import sandbox
 
 if TYPE_CHECKING:
     from nbgrader.api import Gradebook
@@ -459,7 +461,8 @@ def autograde(assignment: str, *, course: str | Path | None = None, jobs: int | 
         The course folder; default: found at or above the current folder.
     jobs : int, optional
         How many students to grade at once; default ``os.cpu_count()`` (2 if unknown), capped at
-        the number of students to grade.
+        the number of students to grade. One in the fallback sandbox (``sandbox.mode()``), which
+        restores what a submission changed only after its run.
     force : bool
         Regrade students who are already graded.
     db_url : str, optional
@@ -502,10 +505,15 @@ def autograde(assignment: str, *, course: str | Path | None = None, jobs: int | 
         done = set() if force else {s for s in everyone if is_graded(coursedir, gb, assignment, s)}
     todo = [s for s in everyone if s not in done]
     jobs = min(jobs or os.cpu_count() or 2, max(len(todo), 1))
+    serial = ""
+    if jobs > 1 and sandbox.mode() == "fallback":
+        # The fallback sandbox finds what a submission changed (the package, settings, the data cache) only
+        # after its run, and restores it then; a job running meanwhile would import or read the changes.
+        jobs, serial = 1, " (one at a time: the fallback sandbox is in use; install bubblewrap to grade in parallel)"
     if progress:
         print(f"cnncourse autograde {assignment}: {len(everyone)} submission(s); "
               + (f"{len(done)} already graded (skipped; --force regrades them); " if done else "")
-              + f"grading {len(todo)} with {jobs} job(s) into {_shown_url(coursedir.db_url)}"
+              + f"grading {len(todo)} with {jobs} job(s){serial} into {_shown_url(coursedir.db_url)}"
               + (" (added the assignment with nbgrader generate_assignment)" if generated else ""),
               file=sys.stderr, flush=True)
     finished, failures, interrupted = _grade_all(coursedir, assignment, todo, jobs, progress)

@@ -3,8 +3,9 @@
 The notebook is walked in order, as a kernel would run it.  A student cell (anything that
 is not an nbgrader test cell) runs in the sandboxed worker, and its printed output and
 error become the cell's outputs.  A test cell's source (the instructor's, restored by
-nbgrader's ``OverwriteCells``) runs in *this* process, with ``checks`` the real checks and
-every other name looked up in the student's notebook: a function becomes a
+nbgrader's ``OverwriteCells``) runs in *this* process, with ``checks`` the real checks
+(imported before the first student cell runs and never reloaded from disk, see
+:class:`_GraderChecks`) and every other name looked up in the student's notebook: a function becomes a
 :class:`~cnncourse.grading.client.RemoteFunction`, a plain value is copied over.  So the
 checks, the references, the expected values and the comparison never enter the
 student's process, and the student's code never enters this one.
@@ -22,6 +23,7 @@ import dataclasses
 import io
 import os
 import pathlib
+import re
 import shutil
 import sys
 import tempfile
@@ -106,6 +108,46 @@ def _one_thread():
         torch.set_num_threads(1)
 
 
+class _GraderChecks:
+    """``checks`` in a test cell the grader runs: the grader's own package, loaded before any student cell ran.
+
+    In a notebook's kernel ``checks.hidden()`` reloads the package from disk, to undo what the
+    notebook patched. Nothing a student writes reaches the grader's process, so here it returns
+    the package as loaded: re-reading the source mid-run would pick up whatever a submission
+    graded in the fallback sandbox, as the grading user, wrote into the package meanwhile
+    (a concurrent run's, too), and reloading would also re-execute the grader's own modules.
+    """
+
+    def __init__(self, package):
+        self._package = package
+
+    def __getattr__(self, name):
+        return getattr(self._package, name)
+
+    def hidden(self):
+        return self
+
+    def fresh(self):
+        return self
+
+
+_CHECKS_USED = re.compile(r"\bchecks\.(?:(?:hidden|fresh)\(\)\.)?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def load_checks(nb):
+    """Import every checks module the notebook's test cells name, before any of its student cells runs."""
+    import importlib
+
+    from .. import checks
+
+    for cell in nb.cells:
+        if is_test_cell(cell):
+            for name in _CHECKS_USED.findall(cell.source):
+                if name in checks.MODULES:
+                    importlib.import_module(f"{checks.__name__}.{name}")
+    return checks
+
+
 class NotebookGrader:
     """Run one notebook's cells (see the module docstring); ``grade(nb)`` fills in outputs and returns flags."""
 
@@ -126,6 +168,7 @@ class NotebookGrader:
         return self.worker
 
     def grade(self, nb) -> list[Flag]:
+        self._checks = _GraderChecks(load_checks(nb))
         scratch = pathlib.Path(tempfile.mkdtemp(prefix="cnncourse-student-pkg-"))
         self._pkg = sandbox.build_student_package(scratch)
         snapshot = sandbox.Snapshot(sandbox.fallback_watch_list(self.course)) if self.mode == "fallback" else None
@@ -179,7 +222,7 @@ class NotebookGrader:
         from .. import checks
 
         _one_thread()
-        ns = _TestNamespace(self._worker, {"checks": checks})
+        ns = _TestNamespace(self._worker, {"checks": self._checks})
         out = io.StringIO()
         error = None
         try:

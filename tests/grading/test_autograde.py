@@ -251,6 +251,22 @@ def test_summary_flags_recorded_faults_and_manual_grading(tmp_path, monkeypatch)
             "  only-pad2d  3 / 3  pad2d timed out; output flood in test_pad2d") in text
 
 
+@pytest.mark.parametrize("mode, jobs", [("fallback", 1), ("bwrap", 2)])
+def test_the_fallback_sandbox_grades_one_student_at_a_time(tmp_path, capsys, monkeypatch, mode, jobs):
+    """It restores what a submission changed (the package included) only after that run: no job may run meanwhile."""
+    monkeypatch.setenv("PATH", os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]]))  # alembic
+    course = make_course(tmp_path, ["blank", "full-1", "only-pad2d"])
+    seen = []
+    monkeypatch.setattr(autograde.sandbox, "mode", lambda: mode)
+    monkeypatch.setattr(autograde, "_grade_all", lambda coursedir, assignment, todo, jobs, progress: (
+        seen.append(jobs), (set(), {}, False))[1])
+    result = autograde.autograde(MODULE, course=course, jobs=2)
+    assert seen == [jobs] and result.jobs == jobs
+    err = capsys.readouterr().err
+    assert ("one at a time: the fallback sandbox is in use; install bubblewrap to grade in parallel" in err) == (
+        mode == "fallback")
+
+
 def test_errors_are_clear(tmp_path, capsys, monkeypatch):
     course = make_course(tmp_path, [])
 

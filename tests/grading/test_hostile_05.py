@@ -12,6 +12,7 @@ from conftest import write_nb
 from grading.test_hostile_submissions import _new_course, _scores, submission
 
 M05 = "05_architectures"
+pytestmark = pytest.mark.xdist_group("hostile-05")  # one autograde run, on one worker (--dist loadgroup)
 
 STUDENTS = {
     "solution": {},

@@ -384,11 +384,11 @@ def test_a_crashing_student_cell_costs_nothing_and_is_flagged(hostile_01):
 
 # ------------------------------------------------------------------ persistence: attacker, then honest victim
 
-def _targets(course):
+def _targets(course, package):
     from cnncourse import data
 
     return {
-        "package file": ROOT / "cnncourse" / "checks" / "_core.py",
+        "package file": package / "checks" / "_core.py",
         "course config": course / "nbgrader_config.py",
         "solution notebook": course / "solutions" / M01 / f"{M01}.ipynb",
         "IPython startup file": Path.home() / ".ipython" / "profile_default" / "startup" / "00-cnncourse-evil.py",
@@ -400,9 +400,9 @@ PAYLOAD = ("\nimport cnncourse.checks._core as _c\n_c.run_check = lambda *a, **k
            "c = get_config() if 'get_config' in dir() else None\n")
 
 
-def _attacker(course, gradebook):
-    paths = [str(p) for p in _targets(course).values()]
-    return submission(M01, setup=f"""
+def _attacker(course, gradebook, package):
+    paths = [str(p) for p in _targets(course, package).values()]
+    return submission(M01, {"mean_kernel": WRONG_MEAN}, setup=f"""
         import os, sqlite3
         for path in {paths!r} + ["../../../nbgrader_config.py"]:
             try:
@@ -429,16 +429,33 @@ def _digest(path):
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["bwrap", "fallback"])
 def test_nothing_an_attacker_writes_reaches_the_next_student(tmp_path, mode, monkeypatch):
-    course_dir = _new_course(tmp_path / "course")
+    """The attacker writes to what the grading user can write; the fallback sandbox may let it, then restores.
+
+    So that what it writes meanwhile reaches no other test, nbgrader grades here with a copy of the
+    package (first on PYTHONPATH), a HOME and a data cache of its own: other tests, run at the same
+    time by pytest-xdist, import the real package and start kernels with the real IPython settings.
+    """
+    import shutil
+
     from cnncourse.grading import sandbox
 
     if mode == "bwrap" and not sandbox.bwrap_works():
         pytest.skip("bubblewrap is not installed or cannot run here (Debian: apt-get install bubblewrap)")
+    shutil.copytree(ROOT / "cnncourse", tmp_path / "site" / "cnncourse", ignore=shutil.ignore_patterns("__pycache__"))
+    package = tmp_path / "site" / "cnncourse"
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "site"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CNNCOURSE_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("CNNCOURSE_SANDBOX", mode)
-    targets = _targets(course_dir)
+    (package / "checks" / "_core.py").chmod(0o666)  # writable to the worker's user, whoever that is
+    course_dir = _new_course(tmp_path / "course")
+    probe = subprocess.run([sys.executable, "-c", "import cnncourse; print(cnncourse.__file__)"], capture_output=True,
+                           text=True, check=True, cwd=course_dir)
+    assert probe.stdout.strip() == str(package / "__init__.py")  # nbgrader (run in course_dir) grades with the copy
+    targets = _targets(course_dir, package)
     before = {name: _digest(path) for name, path in targets.items()}
     attacker, victim = f"attacker-{mode}", f"victim-{mode}"
-    write_nb(course_dir / "submitted" / attacker / M01 / f"{M01}.ipynb", _attacker(course_dir, course_dir / "gradebook.db"))
+    write_nb(course_dir / "submitted" / attacker / M01 / f"{M01}.ipynb", _attacker(course_dir, course_dir / "gradebook.db", package))
     write_nb(course_dir / "submitted" / victim / M01 / f"{M01}.ipynb", submission(M01, {"mean_kernel": WRONG_MEAN}))
     try:
         nbgrader(["autograde", M01, "--student", attacker, "--force"], cwd=course_dir)
@@ -454,7 +471,9 @@ def test_nothing_an_attacker_writes_reaches_the_next_student(tmp_path, mode, mon
     assert scores == {**points, "test_mean_kernel": 0.0}
     assert not flagged
     attacker_scores, attacker_flagged, attacker_comments = _scores(course_dir, M01, attacker)
-    assert attacker_scores == points  # its functions are right; the writes gained nothing
+    # the writes gained nothing: its wrong mean_kernel fails, though the checks' file it loaded from was
+    # rewritten (fallback) before its first test cell ran, and its hidden tests ran after that
+    assert attacker_scores == {**points, "test_mean_kernel": 0.0}
     if mode == "fallback":  # the weaker sandbox let the writes happen, then restored and flagged them
         assert "changed" in attacker_comments and attacker_flagged
     with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
