@@ -93,3 +93,39 @@ def require_array(name, x, *, ndim, shape_text, fix=""):
 def as_float(x):
     """Return ``x`` as a floating array, keeping float32/float64 and promoting integers."""
     return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+def require_boxes(name, boxes, fix=""):
+    """Return ``boxes`` as a float ndarray of shape (K, 4), rows ``(x1, y1, x2, y2)``; K may be 0.
+
+    Accepts anything ``np.asarray`` takes (lists, numpy arrays, CPU torch tensors). Boxes with
+    ``x2 < x1`` or ``y2 < y1`` are refused: they are not corners.
+
+    >>> require_boxes("boxes", [[0, 0, 2, 3]]).dtype
+    dtype('float64')
+    >>> require_boxes("boxes1", [0, 0, 2, 3])
+    Traceback (most recent call last):
+    ...
+    ValueError: `boxes1` must have shape (K, 4) with rows (x1, y1, x2, y2); got shape (4,). For a single box, pass boxes1[None, :].
+    """
+    if hasattr(boxes, "detach"):  # a torch tensor: numpy's view of it, without the graph
+        boxes = boxes.detach().cpu().numpy()
+    try:
+        arr = np.asarray(boxes)
+    except Exception:  # noqa: BLE001 - ragged lists and the like
+        arr = None
+    if arr is None or arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(message(name, "be a numeric array of shape (K, 4) with rows (x1, y1, x2, y2)",
+                                type(boxes).__name__, "Pass a numpy array, e.g. np.asarray(...)."))
+    if arr.ndim != 2 or arr.shape[1] != 4:
+        single = f"For a single box, pass {name}[None, :]." if arr.shape == (4,) else fix
+        raise ValueError(message(name, "have shape (K, 4) with rows (x1, y1, x2, y2)", f"shape {arr.shape}", single))
+    arr = as_float(arr)
+    if not np.isfinite(arr).all():
+        raise ValueError(message(name, "hold finite coordinates", "NaN or infinity", fix))
+    bad = np.flatnonzero((arr[:, 2] < arr[:, 0]) | (arr[:, 3] < arr[:, 1]))
+    if bad.size:
+        raise ValueError(message(name, "hold corners with x2 >= x1 and y2 >= y1", f"row {int(bad[0])} = "
+                                 f"{arr[bad[0]].tolist()}", fix or "Boxes are (x1, y1, x2, y2); convert (x, y, w, h) "
+                                 "boxes with x2 = x + w, y2 = y + h."))
+    return arr

@@ -15,6 +15,8 @@ module              what it holds
 ``layers``          flatten forward/backward, dense backward, sigmoid + binary cross-entropy
 ``gradcheck``       numerical gradient, relative error
 ``toy_net``         module 03's 15-parameter network: forward, gradients, training
+``boxes``           box area, IoU, NMS (all boxes and per class), anchor offsets, anchor assignment (06)
+``metrics``         precision-recall, average precision (all-point and COCO's 101 points), detection mAP (06)
 ==================  ===========================================================================
 
 Naming: an op with a backward pass is ``<op>_forward`` / ``<op>_backward`` (``conv2d_forward``,
