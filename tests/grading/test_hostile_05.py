@@ -11,8 +11,7 @@ import pytest
 from conftest import write_nb
 from grading.test_hostile_submissions import _new_course, _scores, submission
 
-M05 = "05_architectures"
-pytestmark = pytest.mark.xdist_group("hostile-05")  # one autograde run, on one worker (--dist loadgroup)
+M05 = "05_architectures"  # the file runs on one xdist worker (--dist loadfile), so its fixture grades once
 
 STUDENTS = {
     "solution": {},
