@@ -10,6 +10,7 @@ Run: .venv/bin/python benchmarks/detector.py [--labels super fashion] [--steps 3
 """
 
 import argparse
+import os
 import time
 
 from cnncourse.helpers import runtime
@@ -25,11 +26,7 @@ from cnncourse.torch_ref import detector  # noqa: E402
 
 
 def loadavg():
-    try:
-        with open("/proc/loadavg") as f:
-            return f.read().split()[0]
-    except OSError:
-        return "?"
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def run(labels, steps, n_train, n_test, batch_size, seed):

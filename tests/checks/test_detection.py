@@ -4,7 +4,7 @@ box_area, box_iou, nms)."""
 from checks import impls_detection as impl
 from checks import suite
 
-from cnncourse.checks import detection as det
+from cnncourse.checks import _boxes as det
 from cnncourse.ref import boxes
 
 CORRECT = [

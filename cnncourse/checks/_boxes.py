@@ -1,6 +1,8 @@
-"""Checks for module 06_detection (in progress: box_area, box_iou, nms).
+"""Checks of the box functions of module 06_detection: box_area, box_iou, nms.
 
-Introduced in notebooks/06_detection_lecture.ipynb.  Each ``check_<function>`` takes the
+Module 06 is still being written (``course.PLANNED``); its checks module ``checks.detection``
+will re-export these with the rest of its checks.  Introduced in
+notebooks/06_detection_lecture.ipynb.  Each ``check_<function>`` takes the
 student's function, runs named cases against :mod:`cnncourse.ref.boxes`, names known mistakes
 in its hints, and prints one line when everything passes.  ``hidden=True`` adds random cases
 drawn from ``CNNCOURSE_GRADING_SEED``. Boxes are corners ``(x1, y1, x2, y2)`` (DESIGN.md §4).
