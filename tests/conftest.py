@@ -48,18 +48,6 @@ def nbgrader_meta(cell):
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
-# The longest test files first. `make test` runs pytest-xdist with --dist loadfile, which hands out whole files in
-# collection order: a long file handed out last (the book build, about 2.5 minutes) keeps the other worker idle.
-LONGEST_FIRST = ("tests/test_nbgrader_pipeline.py", "tests/grading/test_hostile_submissions.py", "tests/test_book.py",
-                 "tests/grading/test_autograde.py", "tests/grading/test_hostile_05.py", "tests/test_notebooks.py",
-                 "tests/checks/test_architectures.py")
-
-
-def pytest_collection_modifyitems(items):
-    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order
-
-
 @pytest.fixture(scope="session")
 def course_dir(tmp_path_factory):
     """A copy of the course (config + solutions) with every assignment generated once."""

@@ -77,8 +77,8 @@ def _with_warning(nb):
     return nb
 
 
-# `make test` runs pytest-xdist with --dist loadfile: this whole file runs on one worker, so no assignment is
-# autograded twice (with the default --dist load both workers graded one assignment at once).
+# Module-scoped: with pytest-xdist's --dist load, the two workers may both grade an assignment whose tests they
+# share (correct, each in its own course_dir, only slower; the Makefile says why load is still the faster choice).
 @pytest.fixture(scope="module", params=MODULES)
 def graded_course(request, course_dir):
     """Submit crafted notebooks for one assignment, autograde them all, return scores by student."""

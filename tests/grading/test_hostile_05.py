@@ -11,7 +11,7 @@ import pytest
 from conftest import write_nb
 from grading.test_hostile_submissions import _new_course, _scores, submission
 
-M05 = "05_architectures"  # the file runs on one xdist worker (--dist loadfile), so its fixture grades once
+M05 = "05_architectures"
 
 STUDENTS = {
     "solution": {},
