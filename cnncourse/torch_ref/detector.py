@@ -46,7 +46,7 @@ class GridDetector(nn.Module):
         return self.head(self.features(x))
 
 
-def grid_targets(targets, grid: int, n_classes: int):
+def grid_targets(targets, grid: int):
     """Per-cell training targets: (N, 5, G, G) float (objectness, tx, ty, tw, th) and (N, G, G) class (-1: none)."""
     n = len(targets)
     box = np.zeros((n, 5, grid, grid), dtype=np.float32)
@@ -124,7 +124,7 @@ def train_detector(images, targets, n_classes: int, *, steps: int = 1500, batch_
     rng = np.random.default_rng(seed)
     model = GridDetector(n_classes, width)
     grid = images.shape[-1] // STRIDE
-    box_t, cls_t = grid_targets(targets, grid, n_classes)
+    box_t, cls_t = grid_targets(targets, grid)
     x_all = torch.from_numpy(images)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.2)

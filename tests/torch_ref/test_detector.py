@@ -11,7 +11,7 @@ from cnncourse.torch_ref import detector as D
 
 def _perfect_output(targets, n_classes, grid=8):
     """The raw grid output that says exactly the targets (large logits where a sigmoid or softmax follows)."""
-    box_t, cls_t = D.grid_targets(targets, grid, n_classes)
+    box_t, cls_t = D.grid_targets(targets, grid)
     out = torch.full((len(targets), 5 + n_classes, grid, grid), -12.0, dtype=torch.float64)
     positive = box_t[:, 0] > 0
     out[:, 0][positive] = 12.0
