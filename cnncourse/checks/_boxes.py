@@ -1,7 +1,8 @@
 """Checks of the box functions of module 06_detection: box_area, box_iou, nms.
 
-Module 06 is still being written (``course.PLANNED``); its checks module ``checks.detection``
-will re-export these with the rest of its checks.  Introduced in
+Module 06 is still being written (``course.PLANNED``, which may have no ``checks/detection.py``);
+:mod:`cnncourse.checks._detection` re-exports these with the module's other checks and becomes
+``checks.detection`` when the module is added.  Introduced in
 notebooks/06_detection_lecture.ipynb.  Each ``check_<function>`` takes the
 student's function, runs named cases against :mod:`cnncourse.ref.boxes`, names known mistakes
 in its hints, and prints one line when everything passes.  ``hidden=True`` adds random cases

@@ -569,3 +569,39 @@ def count_on_spec(count_flops, spec, input_shape, seed=0, train=True):
         if now > was:
             return result, ["hooks", name, ""]
     return result, None
+
+
+# ------------------------------------------------------------------ module 06: a linear layer as a convolution
+
+def fc_to_conv_outputs(fc_to_conv, weight, bias, in_channels, height, width, inputs):
+    """The student's ``fc_to_conv`` on a linear layer with the given weights, run on ``inputs``.
+
+    The linear layer is built here (``weight (out, in)``, ``bias (out,)`` or None, in their
+    dtype), handed to ``fc_to_conv(linear, in_channels, height, width)``, and the returned
+    conv runs on each of ``inputs`` (cast to the conv's own dtype).  Returns
+    ``["ok", [outputs...]]`` or ``["problem", kind, detail]`` with kind ``"type"`` (not an
+    ``nn.Conv2d``), ``"linear changed"`` or ``"forward"`` (the conv raised on an input; detail:
+    the input's shape and the error).
+    """
+    torch = _torch()
+    weight = torch.as_tensor(np.array(weight))
+    linear = torch.nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None, dtype=weight.dtype)
+    with torch.no_grad():
+        linear.weight.copy_(weight)
+        if bias is not None:
+            linear.bias.copy_(torch.as_tensor(np.array(bias)))
+    conv = fc_to_conv(linear, in_channels, height, width)
+    if not isinstance(conv, torch.nn.Conv2d):
+        return ["problem", "type", type(conv).__name__]
+    if linear.weight.shape != weight.shape or not torch.equal(linear.weight.detach(), weight) or (
+            bias is not None and not torch.equal(linear.bias.detach(), torch.as_tensor(np.array(bias)))):
+        return ["problem", "linear changed", ""]
+    outputs = []
+    for x in inputs:
+        x = torch.as_tensor(np.array(x)).to(conv.weight.dtype)
+        try:
+            with torch.no_grad():
+                outputs.append(conv(x).detach().numpy())
+        except Exception as exc:  # e.g. a kernel or channel count that does not fit the maps
+            return ["problem", "forward", f"{tuple(x.shape)}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"]
+    return ["ok", outputs]
